@@ -24,7 +24,7 @@ bool register_light_barrier() noexcept {
 bool heavy_barrier() noexcept {
   // Always a local full fence, so the consumer's own loads are ordered even
   // when the membarrier below is refused.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  full_fence();
 #if defined(RINGCAST_TSAN)
   return true;  // producers use real fences under TSan
 #else

@@ -40,15 +40,15 @@ TEST(ring, publishes_and_consumes_in_order_with_user_and_payload) {
   for (int i = 0; i < 10; ++i) ASSERT_EQ(pub.publish(i % 2 ? "alice" : "", pnl(i)), publish_status::published);
   const auto got = drain(c);
   ASSERT_EQ(got.size(), 10u);
-  for (int i = 0; i < 10; ++i) {
+  for (std::size_t i = 0; i < 10; ++i) {
     EXPECT_EQ(got[i].type, static_cast<std::uint16_t>(shm::event_type::pnl_update));
-    EXPECT_EQ(got[i].seq, static_cast<std::uint64_t>(i));
+    EXPECT_EQ(got[i].seq, i);
     EXPECT_EQ(got[i].gap, 0u);
     EXPECT_EQ(got[i].user, i % 2 ? "alice" : "");
     shm::pnl_update p{};
     ASSERT_EQ(got[i].payload.size(), sizeof p);
     std::memcpy(&p, got[i].payload.data(), sizeof p);
-    EXPECT_EQ(p.total_pnl, i);
+    EXPECT_EQ(p.total_pnl, static_cast<double>(i));
   }
 }
 

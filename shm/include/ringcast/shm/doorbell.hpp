@@ -27,6 +27,18 @@ void futex_wake_all(std::atomic<std::uint32_t>& word) noexcept;
 // Sleeps while word == expected, at most `timeout`. Spurious returns happen.
 void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, std::chrono::nanoseconds timeout) noexcept;
 
+// A full (StoreLoad) barrier. TSan does not model fences (-Wtsan), so its
+// builds use a seq_cst read-modify-write on a thread-local word instead: a
+// locked instruction, i.e. a full barrier on x86 and ARMv8 all the same.
+inline void full_fence() noexcept {
+#if defined(RINGCAST_TSAN)
+  thread_local std::atomic<int> word{0};
+  word.fetch_add(0, std::memory_order_seq_cst);
+#else
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+}
+
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();

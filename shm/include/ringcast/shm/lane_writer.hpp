@@ -67,6 +67,8 @@ class lane_writer {
     pending_gap_ = lane.producer.pending_gap.load(std::memory_order_relaxed);
     published_ = lane.producer.published.load(std::memory_order_relaxed);
     dropped_ = lane.producer.dropped.load(std::memory_order_relaxed);
+    published_before_ = published_;
+    dropped_before_ = dropped_;
   }
 
   // Writes one record whose payload `fill(std::byte* dst)` produces in
@@ -128,8 +130,9 @@ class lane_writer {
     return publish_status::published;
   }
 
-  [[nodiscard]] std::uint64_t published() const noexcept { return published_; }
-  [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_; }
+  // By this writer; the lane's counters in the segment include earlier owners.
+  [[nodiscard]] std::uint64_t published() const noexcept { return published_ - published_before_; }
+  [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_ - dropped_before_; }
 
  private:
   bool has_room(std::uint64_t needed) noexcept {
@@ -148,7 +151,7 @@ class lane_writer {
     if (light_barrier_)
       std::atomic_signal_fence(std::memory_order_seq_cst);
     else
-      std::atomic_thread_fence(std::memory_order_seq_cst);
+      detail::full_fence();
     // Relaxed: the barrier above orders it; 1 means the consumer sleeps.
     if (doorbell_->load(std::memory_order_relaxed) != 0) [[unlikely]]
       wake_consumer();
@@ -170,6 +173,8 @@ class lane_writer {
   std::uint64_t pending_gap_ = 0;
   std::uint64_t published_ = 0;
   std::uint64_t dropped_ = 0;
+  std::uint64_t published_before_ = 0;
+  std::uint64_t dropped_before_ = 0;
 };
 
 }  // namespace ringcast::shm
