@@ -117,7 +117,8 @@ std::size_t consumer::drain_lane(std::uint32_t lane, std::uint32_t limit, const 
     }
     if (p.status == parse_status::corrupt) {
       // Nothing after an invalid record can be trusted to be framed: skip
-      // everything committed and resynchronise the seq on the next record.
+      // everything committed. The next good record's seq jump counts the
+      // skipped records as lost.
       corrupt = true;
       head = tail;
       break;
