@@ -39,6 +39,9 @@ consumer::consumer(std::shared_ptr<segment> seg, consumer_options options)
                                       "--segment to use another segment",
                                       segment_->name(), seen_pid));
     const std::uint64_t mine = make_owner(pid, owner_generation(seen) + 1);
+    // The dead consumer's start time must not pass for ours until we store
+    // ours below (see try_claim() in publisher.cpp).
+    if (seen_pid != 0) block.owner_start_time.store(0, std::memory_order_relaxed);
     // SYNC POINT (acq_rel CAS): one attacher wins a free or dead claim.
     if (block.owner.compare_exchange_strong(seen, mine, std::memory_order_acq_rel, std::memory_order_acquire)) {
       owner_ = mine;
@@ -66,6 +69,7 @@ consumer::consumer(std::shared_ptr<segment> seg, consumer_options options)
 consumer::~consumer() {
   auto& block = segment_->header().consumer;
   std::uint64_t expected = owner_;
+  block.owner_start_time.store(0, std::memory_order_relaxed);  // none for the next consumer
   // SYNC POINT (release): the next consumer's acquire sees our last heads.
   block.owner.compare_exchange_strong(expected, make_owner(0, owner_generation(owner_)), std::memory_order_release,
                                       std::memory_order_relaxed);
@@ -186,6 +190,7 @@ void consumer::heartbeat_and_reclaim() {
     // Dead: its tail is final. Reclaim only once everything it committed
     // has been handed out.
     if (d.producer.tail.load(std::memory_order_acquire) != heads_[i]) continue;
+    d.owner.owner_start_time.store(0, std::memory_order_relaxed);  // none for the next owner (try_claim())
     // SYNC POINT (acq_rel CAS): frees the lane unless a producer took it
     // over meanwhile; the next claimer acquires it.
     if (d.owner.owner.compare_exchange_strong(seen, make_owner(0, owner_generation(seen)), std::memory_order_acq_rel,
@@ -195,6 +200,21 @@ void consumer::heartbeat_and_reclaim() {
       block.reclaimed.store(stats_.reclaimed, std::memory_order_relaxed);
     }
   }
+  // lanes.in_use counts claims minus releases, but a producer killed
+  // between its owner CAS and its count (or its release and its uncount)
+  // leaves it wrong for good. Recount the owner words and correct only a
+  // difference seen alike on two scans in a row (a claim or release in
+  // progress settles within microseconds), by CAS so that a concurrent
+  // claim's count is not undone.
+  auto& in_use = segment_->header().lanes.in_use;
+  std::uint32_t counted = in_use.load(std::memory_order_relaxed);
+  std::uint32_t owned = 0;
+  for (std::uint32_t i = 0; i < segment_->lane_count(); ++i)
+    if (owner_pid(segment_->lane(i).owner.owner.load(std::memory_order_relaxed)) != 0) ++owned;
+  if (counted != owned && counted == in_use_seen_ && owned == owned_seen_)
+    in_use.compare_exchange_strong(counted, owned, std::memory_order_relaxed);
+  in_use_seen_ = counted;
+  owned_seen_ = owned;
 }
 
 bool consumer::has_data() const noexcept {

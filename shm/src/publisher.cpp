@@ -31,9 +31,14 @@ std::uint64_t try_claim(segment& seg, std::uint32_t i, bool take_over_dead, std:
     if (detail::process_alive(seen_pid, owner.owner_start_time.load(std::memory_order_relaxed))) return 0;
   }
   const std::uint64_t mine = make_owner(pid, owner_generation(seen) + 1);
+  // The dead owner's start time must not be read as ours between our CAS
+  // and our store below: our pid with its start time would make us look
+  // dead. Cleared first (a free lane's was cleared on release); a losing
+  // claimer clearing a winner's only costs the pid-reuse check.
+  if (seen_pid != 0) owner.owner_start_time.store(0, std::memory_order_relaxed);
   // SYNC POINT (acq_rel CAS): exactly one claimer wins; acquire as above.
   // Our start time follows relaxed: until it lands, a reclaimer sees 0 and
-  // trusts the pid alone.
+  // trusts the pid alone (the release half orders the clearing above).
   if (!owner.owner.compare_exchange_strong(seen, mine, std::memory_order_acq_rel, std::memory_order_acquire))
     return 0;
   owner.owner_start_time.store(detail::self_start_time(), std::memory_order_relaxed);
@@ -86,6 +91,7 @@ publisher::~publisher() {
   if (owner_ == 0) return;
   auto& owner = segment_->lane(lane_).owner;
   std::uint64_t expected = owner_;
+  owner.owner_start_time.store(0, std::memory_order_relaxed);  // see try_claim(): no stale start time for the next owner
   // SYNC POINT (release): hands the lane, with the producer block we wrote,
   // to the next claimer's acquire. A CAS, not a store: if we were taken for
   // dead and the lane reclaimed (pid namespace games), leave it alone.

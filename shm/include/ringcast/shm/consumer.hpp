@@ -8,9 +8,9 @@
 //
 // Read positions live in the segment: a consumer that restarts (after a
 // crash, too) resumes at the first record the previous one did not finish
-// handling. A record whose handler was running when the consumer died is
-// handed out again (at-least-once; see docs/decisions/0003); its lane and
-// seq identify it.
+// handling. The records of the lane batch in flight when a consumer dies
+// (at most lane_batch) are handed out again: at-least-once, see
+// docs/decisions/0003. Their lane and seq identify them.
 #pragma once
 
 #include <chrono>
@@ -89,6 +89,8 @@ class consumer {
   std::uint32_t next_start_ = 0;         // round-robin start lane
   std::int64_t next_reclaim_ns_ = 0;
   std::uint32_t scans_ = 0;
+  std::uint32_t in_use_seen_ = 0;           // lanes.in_use at the last reclaim scan
+  std::uint32_t owned_seen_ = k_max_lanes + 1;  // lanes owned then (none seen yet)
   bool heavy_barrier_ok_ = true;
   consumer_stats stats_;
 };
