@@ -34,14 +34,15 @@ consumer::consumer(std::shared_ptr<segment> seg, consumer_options options)
     // was a release store we acquire-load below.
     std::uint64_t seen = block.owner.load(std::memory_order_acquire);
     const std::uint32_t seen_pid = owner_pid(seen);
-    if (seen_pid != 0 && detail::process_alive(seen_pid, block.owner_start_time.load(std::memory_order_relaxed)))
+    std::uint64_t seen_start = block.owner_start_time.load(std::memory_order_relaxed);
+    if (seen_pid != 0 && detail::process_alive(seen_pid, seen_start))
       throw segment_error(fmt::format("segment '{}' already has a live consumer (pid {}); stop it first, or pass "
                                       "--segment to use another segment",
                                       segment_->name(), seen_pid));
     const std::uint64_t mine = make_owner(pid, owner_generation(seen) + 1);
     // The dead consumer's start time must not pass for ours until we store
     // ours below (see try_claim() in publisher.cpp).
-    if (seen_pid != 0) block.owner_start_time.store(0, std::memory_order_relaxed);
+    if (seen_pid != 0) block.owner_start_time.compare_exchange_strong(seen_start, 0, std::memory_order_relaxed);
     // SYNC POINT (acq_rel CAS): one attacher wins a free or dead claim.
     if (block.owner.compare_exchange_strong(seen, mine, std::memory_order_acq_rel, std::memory_order_acquire)) {
       owner_ = mine;
@@ -174,8 +175,8 @@ void consumer::heartbeat_and_reclaim() {
   const std::int64_t now = monotonic_ns();
   if (now < next_reclaim_ns_) return;
   next_reclaim_ns_ = now + std::chrono::nanoseconds(options_.reclaim_interval).count();
-  // kill(pid, 0) every scan; the /proc start-time check (pid reuse) every
-  // 32nd scan, as it costs a file read per claimed lane.
+  // kill(pid, 0) and the /proc state every scan; the start-time comparison
+  // (pid reuse) every 32nd.
   const bool full_check = (scans_++ % 32) == 0;
   const std::uint32_t lanes =
       std::min(segment_->lane_count(), segment_->header().lanes.high_water.load(std::memory_order_relaxed));
@@ -185,12 +186,14 @@ void consumer::heartbeat_and_reclaim() {
     std::uint64_t seen = d.owner.owner.load(std::memory_order_acquire);
     const std::uint32_t pid = owner_pid(seen);
     if (pid == 0) continue;
-    const std::uint64_t start = full_check ? d.owner.owner_start_time.load(std::memory_order_relaxed) : 0;
-    if (detail::process_alive(pid, start)) continue;
+    std::uint64_t start = d.owner.owner_start_time.load(std::memory_order_relaxed);
+    if (detail::process_alive(pid, full_check ? start : 0)) continue;
     // Dead: its tail is final. Reclaim only once everything it committed
     // has been handed out.
     if (d.producer.tail.load(std::memory_order_acquire) != heads_[i]) continue;
-    d.owner.owner_start_time.store(0, std::memory_order_relaxed);  // none for the next owner (try_claim())
+    // None for the next owner (see try_claim()); a CAS, so a producer that
+    // took the lane over meanwhile keeps its own.
+    d.owner.owner_start_time.compare_exchange_strong(start, 0, std::memory_order_relaxed);
     // SYNC POINT (acq_rel CAS): frees the lane unless a producer took it
     // over meanwhile; the next claimer acquires it.
     if (d.owner.owner.compare_exchange_strong(seen, make_owner(0, owner_generation(seen)), std::memory_order_acq_rel,

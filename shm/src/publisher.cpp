@@ -22,20 +22,23 @@ std::int64_t monotonic_ns() noexcept {
 // pass). Returns our owner word, or 0.
 std::uint64_t try_claim(segment& seg, std::uint32_t i, bool take_over_dead, std::uint32_t pid) {
   auto& owner = seg.lane(i).owner;
-  // SYNC POINT (acquire): pairs with the release store of the previous
-  // owner's release_lane(), so its producer block is visible to us.
+  // SYNC POINT (acquire): pairs with the release CAS that freed the lane
+  // (~publisher, or the consumer's reclaim), so the producer block written
+  // before it is visible to us. After a takeover of a dead owner, the
+  // lane_writer's acquire load of the tail gives us what it committed.
   std::uint64_t seen = owner.owner.load(std::memory_order_acquire);
   const std::uint32_t seen_pid = owner_pid(seen);
   if (seen_pid != 0) {
     if (!take_over_dead) return 0;
-    if (detail::process_alive(seen_pid, owner.owner_start_time.load(std::memory_order_relaxed))) return 0;
+    std::uint64_t dead_start = owner.owner_start_time.load(std::memory_order_relaxed);
+    if (detail::process_alive(seen_pid, dead_start)) return 0;
+    // The dead owner's start time must not be read as ours between our CAS
+    // and our store below: our pid with its start time would make us look
+    // dead. Cleared first (a free lane's was cleared on release), by CAS so
+    // that a claimer who lost the race never wipes the winner's.
+    owner.owner_start_time.compare_exchange_strong(dead_start, 0, std::memory_order_relaxed);
   }
   const std::uint64_t mine = make_owner(pid, owner_generation(seen) + 1);
-  // The dead owner's start time must not be read as ours between our CAS
-  // and our store below: our pid with its start time would make us look
-  // dead. Cleared first (a free lane's was cleared on release); a losing
-  // claimer clearing a winner's only costs the pid-reuse check.
-  if (seen_pid != 0) owner.owner_start_time.store(0, std::memory_order_relaxed);
   // SYNC POINT (acq_rel CAS): exactly one claimer wins; acquire as above.
   // Our start time follows relaxed: until it lands, a reclaimer sees 0 and
   // trusts the pid alone (the release half orders the clearing above).
@@ -88,7 +91,9 @@ publisher::publisher(publisher&& other) noexcept
       writer_(other.writer_) {}
 
 publisher::~publisher() {
-  if (owner_ == 0) return;
+  // A child forked without exec runs our destructor too: the lane is its
+  // parent's, not its own to release.
+  if (owner_ == 0 || owner_pid(owner_) != detail::self_pid()) return;
   auto& owner = segment_->lane(lane_).owner;
   std::uint64_t expected = owner_;
   owner.owner_start_time.store(0, std::memory_order_relaxed);  // see try_claim(): no stale start time for the next owner

@@ -63,7 +63,9 @@ class consumer {
   consumer& operator=(const consumer&) = delete;
 
   // Hands out up to options.batch records, fairly across lanes; returns how
-  // many. Views are valid only during the handler call.
+  // many. Views are valid only during the handler call. A handler that
+  // throws leaves its lane's position where it was: that lane batch is
+  // handed out again by the next poll().
   std::size_t poll(record_handler on_record);
 
   // Returns once a lane may have records: after spinning, then sleeping on

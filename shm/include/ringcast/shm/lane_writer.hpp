@@ -78,6 +78,7 @@ class lane_writer {
   publish_status write(std::uint16_t type, std::uint8_t schema_version, std::string_view user_id,
                        std::size_t payload_size, std::int64_t wait_for_ns, Fill&& fill) noexcept {
     if (user_id.size() > k_max_user_id) return publish_status::user_id_too_long;
+    if (payload_size > max_record_size_) return publish_status::too_large;  // before any arithmetic can wrap
     const std::size_t size = record_payload_offset(user_id.size()) + payload_size;
     const std::uint64_t occupied = align_up(size, k_record_alignment);
     if (occupied > max_record_size_) return publish_status::too_large;

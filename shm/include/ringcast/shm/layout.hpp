@@ -105,7 +105,7 @@ struct alignas(k_block) segment_identity {
 
 struct alignas(k_block) consumer_block {
   // pid << 32 | generation of the attached consumer, pid 0 when none.
-  // CAS acq_rel by an attaching consumer; release store on detach.
+  // CAS acq_rel by an attaching consumer; release CAS on detach.
   std::atomic<std::uint64_t> owner;
   std::atomic<std::uint64_t> owner_start_time;  // /proc/<pid>/stat starttime, guards pid reuse
   std::atomic<std::int64_t> heartbeat_ns;       // relaxed: a monitor's hint, orders nothing
@@ -138,7 +138,7 @@ struct alignas(k_block) lane_producer_block {
   // pairs with the consumer's acquire load in consumer::drain_lane().
   std::atomic<std::uint64_t> tail;
   // The rest are single-writer counters: relaxed load + relaxed store, read
-  // by monitors and by the next owner after an acquire CAS on the owner word.
+  // by monitors and by the next owner (see lane_owner_block::owner).
   std::atomic<std::uint64_t> published;
   std::atomic<std::uint64_t> dropped;
   std::atomic<std::uint64_t> next_seq;     // seq the next publish attempt gets
@@ -157,8 +157,10 @@ struct alignas(k_block) lane_consumer_block {
 
 struct alignas(k_block) lane_owner_block {
   // pid << 32 | generation; pid 0 = free. Claimed with an acquire-release
-  // CAS, released with a release store: the next owner sees everything the
-  // previous one wrote to the producer block.
+  // CAS; freed with a release CAS (by the owner) or an acq_rel CAS (by the
+  // consumer reclaiming a dead owner's lane): the next owner sees what the
+  // previous one wrote to the producer block. A takeover of a dead owner
+  // relies on the acquire load of the tail instead.
   std::atomic<std::uint64_t> owner;
   std::atomic<std::uint64_t> owner_start_time;  // relaxed; 0 = not yet known
   std::atomic<std::uint64_t> claims;            // relaxed counter
