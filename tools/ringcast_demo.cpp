@@ -72,7 +72,7 @@ demo_options parse(int argc, char** argv) {
 // One producer thread: a steady mix of per-user PnL and orders and global
 // mark prices, scheduled by the clock (not by how long publishing took).
 void produce(std::shared_ptr<shm::segment> seg, unsigned id, double rate) {
-  shm::publisher pub(seg);
+  shm::publisher pub(std::move(seg));
   static constexpr std::string_view users[] = {"alice", "bob", "carol", "dave"};
   const auto start = std::chrono::steady_clock::now();
   for (std::uint64_t n = 0; !g_stop.load(std::memory_order_relaxed); ++n) {
@@ -87,7 +87,7 @@ void produce(std::shared_ptr<shm::segment> seg, unsigned id, double rate) {
     }
     const auto user = users[(n + id) % std::size(users)];
     const double x = static_cast<double>(n % 1000) / 10.0;
-    shm::publish_status st;
+    shm::publish_status st = shm::publish_status::published;
     switch (n % 4) {
       case 0:
         st = pub.publish("", shm::futures_mark_price_update{.symbol = "BTCUSDT", .mark_price = 65000 + x, .index_price = 64990 + x, .funding_rate = 0.0001, .next_funding_time = 0});

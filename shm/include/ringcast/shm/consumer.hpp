@@ -61,6 +61,8 @@ class consumer {
   ~consumer();
   consumer(const consumer&) = delete;
   consumer& operator=(const consumer&) = delete;
+  consumer(consumer&&) = delete;  // owns the segment's consumer claim for its lifetime
+  consumer& operator=(consumer&&) = delete;
 
   // Hands out up to options.batch records, fairly across lanes; returns how
   // many. Views are valid only during the handler call. A handler that

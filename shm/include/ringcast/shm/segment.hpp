@@ -53,6 +53,8 @@ class segment {
   ~segment();
   segment(const segment&) = delete;
   segment& operator=(const segment&) = delete;
+  segment(segment&&) = delete;  // shared through std::shared_ptr
+  segment& operator=(segment&&) = delete;
 
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
   [[nodiscard]] bool created() const noexcept { return created_; }  // this call created it
