@@ -1,5 +1,6 @@
-// ringcast-schema: prints the event catalogue generated from the schema, or
-// rewrites the generated block of a document (docs/PROTOCOL.md).
+// ringcast-schema: prints the event catalogue generated from the schema (as
+// Markdown, or as JSON for other languages' bindings), or rewrites the
+// generated block of a document (docs/PROTOCOL.md).
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -12,6 +13,10 @@ int main(int argc, char** argv) {
   const std::string_view cmd = argc > 1 ? argv[1] : "";
   if (cmd == "--markdown" && argc == 2) {
     std::fputs(ringcast::tools::schema_markdown().c_str(), stdout);
+    return 0;
+  }
+  if (cmd == "--json" && argc == 2) {
+    std::fputs(ringcast::tools::schema_json().c_str(), stdout);
     return 0;
   }
   if (cmd == "--update" && argc == 3) {
@@ -28,6 +33,7 @@ int main(int argc, char** argv) {
   }
   std::fprintf(cmd == "--help" ? stdout : stderr,
                "usage: ringcast-schema --markdown        print the event catalogue as Markdown\n"
+               "       ringcast-schema --json            print the schema as JSON (types, fields, offsets, enums)\n"
                "       ringcast-schema --update FILE     rewrite FILE's generated catalogue block\n");
   return cmd == "--help" ? 0 : 2;
 }

@@ -1,10 +1,12 @@
 #include "schema_doc.hpp"
 
 #include <boost/describe.hpp>
+#include <boost/json.hpp>
 #include <boost/mp11.hpp>
 #include <type_traits>
 
 #include "ringcast/shm/detail/json_write.hpp"
+#include "ringcast/shm/layout.hpp"
 #include "ringcast/shm/schema.hpp"
 
 namespace ringcast::tools {
@@ -85,7 +87,125 @@ std::string tail_rows() {
     return "";
 }
 
+// ---- JSON ----
+
+// Enum type names, which Boost.Describe does not give: a new enum in the
+// schema fails to compile until it is named here.
+template <class E>
+inline constexpr std::string_view k_enum_name{};
+template <>
+inline constexpr std::string_view k_enum_name<order_side> = "order_side";
+template <>
+inline constexpr std::string_view k_enum_name<position_side> = "position_side";
+template <>
+inline constexpr std::string_view k_enum_name<margin_type> = "margin_type";
+template <>
+inline constexpr std::string_view k_enum_name<order_type> = "order_type";
+template <>
+inline constexpr std::string_view k_enum_name<order_status> = "order_status";
+template <>
+inline constexpr std::string_view k_enum_name<chain_status> = "chain_status";
+template <>
+inline constexpr std::string_view k_enum_name<signal_direction> = "signal_direction";
+template <>
+inline constexpr std::string_view k_enum_name<log_level> = "log_level";
+
+template <class E>
+boost::json::array json_enumerators() {
+  boost::json::array out;
+  boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>([&](auto e) {
+    out.push_back(boost::json::object{{"name", wire_enum(e.name)}, {"value", static_cast<int>(e.value)}});
+  });
+  return out;
+}
+
+// T's members in declaration order; enums met on the way go to `enums`.
+template <class T>
+boost::json::array json_fields(boost::json::object& enums) {
+  boost::json::array out;
+  const T probe{};
+  const auto* base = reinterpret_cast<const char*>(&probe);
+  boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>([&](auto d) {
+    using V = std::remove_cvref_t<decltype(probe.*d.pointer)>;
+    boost::json::object f{{"name", d.name},
+                          {"json", camel(d.name)},
+                          {"offset", reinterpret_cast<const char*>(&(probe.*d.pointer)) - base},
+                          {"size", sizeof(V)}};
+    if constexpr (std::is_same_v<V, flag>) {
+      f["kind"] = "flag";
+    } else if constexpr (std::is_same_v<V, double>) {
+      f["kind"] = "double";
+    } else if constexpr (k_is_fixed_string<V>) {
+      f["kind"] = "string";
+      f["capacity"] = V::capacity;
+    } else if constexpr (std::is_enum_v<V>) {
+      static_assert(!k_enum_name<V>.empty(), "name the new enum in k_enum_name");
+      f["kind"] = "enum";
+      f["enum"] = k_enum_name<V>;
+      f["size"] = sizeof(std::underlying_type_t<V>);
+      if (!enums.contains(k_enum_name<V>)) enums[k_enum_name<V>] = json_enumerators<V>();
+    } else {
+      static_assert(std::is_integral_v<V>);
+      f["kind"] = (std::is_signed_v<V> ? "int" : "uint") + std::to_string(sizeof(V) * 8);
+    }
+    if (shm::detail::is_tail_count<T>(d.name)) f["tailCount"] = true;
+    out.push_back(std::move(f));
+  });
+  return out;
+}
+
+// The variable part after the struct, in payload order.
+template <class T>
+boost::json::array json_tail() {
+  using boost::json::object;
+  if constexpr (std::is_same_v<T, futures_orderbook_update>)
+    return {object{{"name", "bids"}, {"kind", "array"}, {"element", "price_level"}, {"count", "bid_count"}},
+            object{{"name", "asks"}, {"kind", "array"}, {"element", "price_level"}, {"count", "ask_count"}}};
+  else if constexpr (std::is_same_v<T, chain_update>)
+    return {object{{"name", "orders"}, {"kind", "array"}, {"element", "chain_order"}, {"count", "order_count"}}};
+  else if constexpr (std::is_same_v<T, gateway_status_change>)
+    return {object{{"name", "metadata"}, {"kind", "json"}, {"count", "metadata_size"}}};
+  else if constexpr (std::is_same_v<T, system_log>)
+    return {object{{"name", "message"}, {"kind", "text"}, {"count", "message_size"}},
+            object{{"name", "metadata"}, {"kind", "json"}, {"count", "metadata_size"}}};
+  else
+    return {};
+}
+
+template <class T>
+boost::json::object json_struct(boost::json::object& enums) {
+  return {{"size", sizeof(T)}, {"align", alignof(T)}, {"fields", json_fields<T>(enums)}};
+}
+
 }  // namespace
+
+std::string schema_json() {
+  boost::json::object enums;
+  boost::json::array events;
+  for (std::uint16_t i = 1; i < k_event_type_count; ++i) {
+    const auto type = static_cast<event_type>(i);
+    visit_event_type(type, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      boost::json::object e = json_struct<T>(enums);
+      const std::string_view wire = wire_name(type);
+      std::string name;  // the C++ (and C) type name: the wire name in lower case
+      for (char c : wire) name += c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+      e["wireName"] = wire;
+      e["name"] = name;
+      e["type"] = i;
+      e["version"] = event_traits<T>::version;
+      e["tail"] = json_tail<T>();
+      events.push_back(std::move(e));
+    });
+  }
+  boost::json::object structs{{"price_level", json_struct<price_level>(enums)},
+                              {"chain_order", json_struct<chain_order>(enums)}};
+  const boost::json::object doc{{"maxUserId", k_max_user_id},
+                                {"enums", std::move(enums)},
+                                {"structs", std::move(structs)},
+                                {"events", std::move(events)}};
+  return boost::json::serialize(doc) + "\n";
+}
 
 std::string schema_markdown() {
   std::string out;

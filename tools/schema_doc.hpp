@@ -1,5 +1,7 @@
 // The event catalogue as Markdown, generated from the schema (schema.hpp),
 // so docs/PROTOCOL.md cannot drift from the code: a test compares them.
+// Also as JSON, for bindings in other languages to check themselves against
+// (the Python package's drift test reads it).
 #pragma once
 
 #include <string>
@@ -11,6 +13,17 @@ inline constexpr std::string_view k_schema_begin = "<!-- schema:begin (generated
 inline constexpr std::string_view k_schema_end = "<!-- schema:end -->";
 
 [[nodiscard]] std::string schema_markdown();
+
+// Every event type with its wire name, type number, schema version, size,
+// and its members in order with C++ kind, offset, size, string capacity or
+// enum name; its variable part; the enums with their wire names and values;
+// the element structs (price_level, chain_order). One JSON object:
+//   {"maxUserId":64,"enums":{"order_side":[{"name":"BUY","value":0},..]},
+//    "structs":{"price_level":{..}},"events":[{"wireName":"POSITION_UPDATE",
+//    "name":"position_update","type":1,"version":1,"size":80,"fields":[
+//    {"name":"symbol","json":"symbol","kind":"string","offset":0,"size":24,"capacity":24},..],
+//    "tail":[]},..]}
+[[nodiscard]] std::string schema_json();
 
 // `doc` with the text between the markers replaced by schema_markdown();
 // empty if the markers are missing.

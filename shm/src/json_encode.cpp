@@ -21,9 +21,14 @@ void append_double(double v, std::string& out) {
     out.push_back('0');  // -0 too: "-0" on a dashboard reads as a bug
     return;
   }
-  char buf[32];  // the longest shortest form, -2.2250738585072014e-308, is 24
-  char* end = std::to_chars(buf, buf + sizeof buf, v).ptr;
-  // to_chars writes a sign and at least two exponent digits (1e-07, 1e+21);
+  // As JavaScript's Number.prototype.toString: plain digits from 1e-6 up to
+  // 1e21 (0.0001 and 100000, as a person writes them), exponents outside.
+  // Either way the shortest digits that read back as exactly v.
+  const double magnitude = std::fabs(v);
+  const bool plain = magnitude >= 1e-6 && magnitude < 1e21;
+  char buf[48];  // longest: 0.000001 with 17 digits (25), or -2.2250738585072014e-308 (24)
+  char* end = std::to_chars(buf, buf + sizeof buf, v, plain ? std::chars_format::fixed : std::chars_format::scientific).ptr;
+  // to_chars writes a sign and at least two exponent digits (1e-08, 1e+21);
   // JavaScript and people write 1e-7 and 1e+21: drop the exponent's leading zeros.
   char* const e = std::find(buf, end, 'e');
   if (e != end) {

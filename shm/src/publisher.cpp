@@ -140,7 +140,7 @@ publish_status publisher::publish(std::string_view user_id, gateway_status_chang
   return write(event_type::gateway_status_change, event_traits<gateway_status_change>::version, user_id,
                sizeof change + metadata_json.size(), [&](std::byte* dst) noexcept {
                  std::memcpy(dst, &change, sizeof change);
-                 std::memcpy(dst + sizeof change, metadata_json.data(), metadata_json.size());
+                 if (!metadata_json.empty()) std::memcpy(dst + sizeof change, metadata_json.data(), metadata_json.size());
                });
 }
 
@@ -153,8 +153,10 @@ publish_status publisher::publish(std::string_view user_id, system_log log, std:
   return write(event_type::system_log, event_traits<system_log>::version, user_id,
                sizeof log + message.size() + metadata_json.size(), [&](std::byte* dst) noexcept {
                  std::memcpy(dst, &log, sizeof log);
-                 std::memcpy(dst + sizeof log, message.data(), message.size());
-                 std::memcpy(dst + sizeof log + message.size(), metadata_json.data(), metadata_json.size());
+                 // An empty view's data() may be null, and memcpy from null is undefined even for 0 bytes.
+                 if (!message.empty()) std::memcpy(dst + sizeof log, message.data(), message.size());
+                 if (!metadata_json.empty())
+                   std::memcpy(dst + sizeof log + message.size(), metadata_json.data(), metadata_json.size());
                });
 }
 

@@ -273,7 +273,7 @@ TEST(json_decode, each_kind_of_bad_input_is_refused_with_the_field_named_and_out
       {event_type::position_update, position_with("leverage", "70000"), "payload.leverage: 70000 is out of range 0..65535"},
       {event_type::position_update, position_with("leverage", "-1"), "payload.leverage: -1 is out of range 0..65535"},
       {event_type::position_update, position_with("leverage", "1e20"),
-       "payload.leverage: 1e+20 is beyond 2^53 with a fraction or exponent; write the integer digits"},
+       "payload.leverage: 100000000000000000000 is beyond 2^53 with a fraction or exponent; write the integer digits"},
       {event_type::position_update, position_with("side", "\"long\""),
        R"(payload.side: expected one of "LONG", "SHORT", "BOTH"; got "long")"},
       {event_type::position_update, position_with("margin", "0"),

@@ -118,6 +118,12 @@ TEST(json_encode, doubles_are_written_as_people_write_them) {
   EXPECT_EQ(number_text(1.5), "1.5");
   EXPECT_EQ(number_text(0.1), "0.1");
   EXPECT_EQ(number_text(1e-7), "1e-7");
+  // Plain digits from 1e-6 to 1e21, as JavaScript prints them.
+  EXPECT_EQ(number_text(0.0001), "0.0001");
+  EXPECT_EQ(number_text(0.000001), "0.000001");
+  EXPECT_EQ(number_text(-1.5e-7), "-1.5e-7");
+  EXPECT_EQ(number_text(100000.0), "100000");
+  EXPECT_EQ(number_text(1e20), "100000000000000000000");
   EXPECT_EQ(number_text(123456789.125), "123456789.125");
   EXPECT_EQ(number_text(100.0), "100");
   EXPECT_EQ(number_text(-2.5), "-2.5");

@@ -11,7 +11,8 @@
 // The text (docs/decisions/0002-json-encoding.md):
 //  - one object per payload; keys are the members in declaration order,
 //    camelCase, computed at compile time;
-//  - doubles in shortest round-trip form (1.5, 0.1, 1e-7, 1e+21), -0 as 0,
+//  - doubles in shortest round-trip form, plain from 1e-6 to 1e21 as
+//    JavaScript prints them (1.5, 0.0001, 100000; 1e-7, 1e+21), -0 as 0,
 //    NaN and infinities as null; integers as integers;
 //  - fixed_string and tail text as JSON strings, escaped, invalid UTF-8
 //    replaced by U+FFFD: the output is always valid UTF-8;

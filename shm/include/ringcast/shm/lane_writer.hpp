@@ -112,7 +112,7 @@ class lane_writer {
     h.timestamp_ns = realtime_now_ns();
     h.gap = pending_gap_;
     std::memcpy(at, &h, sizeof h);
-    std::memcpy(at + sizeof h, user_id.data(), user_id.size());
+    if (!user_id.empty()) std::memcpy(at + sizeof h, user_id.data(), user_id.size());  // data() may be null
     std::memset(at + sizeof h + user_id.size(), 0, record_payload_offset(user_id.size()) - sizeof h - user_id.size());
     fill(at + record_payload_offset(user_id.size()));
 

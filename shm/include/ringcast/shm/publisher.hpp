@@ -58,7 +58,9 @@ class publisher {
   [[nodiscard]] publish_status publish_raw(event_type type, std::uint8_t schema_version, std::string_view user_id,
                                            std::span<const std::byte> payload) noexcept {
     return write(type, schema_version, user_id, payload.size(),
-                 [&](std::byte* dst) noexcept { std::memcpy(dst, payload.data(), payload.size()); });
+                 [&](std::byte* dst) noexcept {
+                   if (!payload.empty()) std::memcpy(dst, payload.data(), payload.size());  // data() may be null
+                 });
   }
 
   [[nodiscard]] std::uint32_t lane() const noexcept { return lane_; }
