@@ -114,7 +114,7 @@ publish_status publisher::publish(std::string_view user_id, futures_orderbook_up
   const std::size_t size = sizeof book + (bids.size() + asks.size()) * sizeof(price_level);
   return write(event_type::futures_orderbook_update, event_traits<futures_orderbook_update>::version, user_id, size,
                [&](std::byte* dst) noexcept {
-                 std::memcpy(dst, &book, sizeof book);
+                 detail::copy_payload(book, dst);
                  dst += sizeof book;
                  if (!bids.empty()) std::memcpy(dst, bids.data(), bids.size_bytes());
                  dst += bids.size_bytes();
@@ -128,8 +128,12 @@ publish_status publisher::publish(std::string_view user_id, chain_update chain,
   chain.order_count = static_cast<std::uint16_t>(orders.size());
   return write(event_type::chain_update, event_traits<chain_update>::version, user_id,
                sizeof chain + orders.size_bytes(), [&](std::byte* dst) noexcept {
-                 std::memcpy(dst, &chain, sizeof chain);
-                 if (!orders.empty()) std::memcpy(dst + sizeof chain, orders.data(), orders.size_bytes());
+                 detail::copy_payload(chain, dst);
+                 std::byte* at = dst + sizeof chain;
+                 for (const chain_order& o : orders) {
+                   detail::copy_payload(o, at);
+                   at += sizeof o;
+                 }
                });
 }
 
@@ -139,7 +143,7 @@ publish_status publisher::publish(std::string_view user_id, gateway_status_chang
   change.metadata_size = static_cast<std::uint32_t>(metadata_json.size());
   return write(event_type::gateway_status_change, event_traits<gateway_status_change>::version, user_id,
                sizeof change + metadata_json.size(), [&](std::byte* dst) noexcept {
-                 std::memcpy(dst, &change, sizeof change);
+                 detail::copy_payload(change, dst);
                  if (!metadata_json.empty()) std::memcpy(dst + sizeof change, metadata_json.data(), metadata_json.size());
                });
 }
@@ -152,7 +156,7 @@ publish_status publisher::publish(std::string_view user_id, system_log log, std:
   log.metadata_size = static_cast<std::uint32_t>(metadata_json.size());
   return write(event_type::system_log, event_traits<system_log>::version, user_id,
                sizeof log + message.size() + metadata_json.size(), [&](std::byte* dst) noexcept {
-                 std::memcpy(dst, &log, sizeof log);
+                 detail::copy_payload(log, dst);
                  // An empty view's data() may be null, and memcpy from null is undefined even for 0 bytes.
                  if (!message.empty()) std::memcpy(dst + sizeof log, message.data(), message.size());
                  if (!metadata_json.empty())

@@ -168,5 +168,29 @@ TEST(ring, a_released_lane_is_reused_and_its_seq_continues) {
   EXPECT_EQ(got[1].seq, 1u);
 }
 
+TEST(ring, padding_bytes_of_a_payload_reach_the_segment_as_zeros) {
+  test::scoped_segment_name n("ring-padding");
+  auto seg = shm::segment::open_or_create(test::small_options(n.name, 1));
+  shm::publisher pub(seg);
+  shm::consumer c(seg);
+  // Fill the bytes the struct will occupy with garbage first, as a dirty
+  // stack would; trade_update has padding between is_maker/fee_asset and price.
+  alignas(shm::trade_update) std::byte storage[sizeof(shm::trade_update)];
+  std::memset(storage, 0xAB, sizeof storage);
+  auto* t = new (storage) shm::trade_update{};
+  t->trade_id = 7;
+  t->price = 1.5;
+  ASSERT_FALSE(std::has_unique_object_representations_v<shm::trade_update>);
+  ASSERT_EQ(pub.publish("u", *t), publish_status::published);
+  std::vector<std::byte> expected(sizeof(shm::trade_update));
+  shm::detail::copy_payload(shm::trade_update{.trade_id = 7, .price = 1.5}, expected.data());
+  const auto got = drain(c);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].payload, expected);
+  for (std::size_t i = offsetof(shm::trade_update, fee_asset) + sizeof(shm::fixed_string<16>);
+       i < offsetof(shm::trade_update, price); ++i)
+    EXPECT_EQ(got[0].payload[i], std::byte{0}) << "padding byte " << i;
+}
+
 }  // namespace
 }  // namespace ringcast

@@ -18,11 +18,34 @@
 #include <span>
 #include <string_view>
 
+#include <boost/describe.hpp>
+#include <boost/mp11.hpp>
+
 #include "ringcast/shm/lane_writer.hpp"
 #include "ringcast/shm/schema.hpp"
 #include "ringcast/shm/segment.hpp"
 
 namespace ringcast::shm {
+
+namespace detail {
+// Copies a payload struct member by member over zeroed bytes, so that its
+// padding carries zeros into the segment, never the caller's stack bytes
+// (which would leak to every consumer and make records differ byte-wise).
+// The compiler merges the copies; a struct without padding is one memcpy.
+template <class T>
+void copy_payload(const T& v, std::byte* dst) noexcept {
+  if constexpr (std::has_unique_object_representations_v<T>) {
+    std::memcpy(dst, &v, sizeof(T));
+  } else {
+    std::memset(dst, 0, sizeof(T));
+    boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>([&](auto d) {
+      const auto& member = v.*d.pointer;
+      const auto offset = reinterpret_cast<const std::byte*>(&member) - reinterpret_cast<const std::byte*>(&v);
+      std::memcpy(dst + offset, &member, sizeof member);
+    });
+  }
+}
+}  // namespace detail
 
 struct publisher_options {
   // 0 (default): a full ring drops the event at once - producers never wait
@@ -42,7 +65,7 @@ class publisher {
   template <fixed_event_payload T>
   [[nodiscard]] publish_status publish(std::string_view user_id, const T& payload) noexcept {
     return write(event_traits<T>::type, event_traits<T>::version, user_id, sizeof(T),
-                 [&](std::byte* dst) noexcept { std::memcpy(dst, &payload, sizeof(T)); });
+                 [&](std::byte* dst) noexcept { detail::copy_payload(payload, dst); });
   }
 
   [[nodiscard]] publish_status publish(std::string_view user_id, futures_orderbook_update book,
