@@ -1,6 +1,5 @@
 #include "ringcast/shm/record.hpp"
 
-#include <bit>
 #include <cstring>
 
 namespace ringcast::shm {
@@ -17,7 +16,9 @@ parsed_record corrupt(const char* why) noexcept {
 parsed_record parse_record(std::span<const std::byte> ring, std::uint64_t head, std::uint64_t tail,
                            std::uint32_t max_record_size) noexcept {
   const std::uint64_t capacity = ring.size();
-  if (capacity < k_record_alignment || !std::has_single_bit(capacity)) return corrupt("ring size");
+  // (x & (x - 1)) rather than std::has_single_bit: without -mpopcnt the
+  // latter is a libgcc call, and this runs for every record.
+  if (capacity < k_record_alignment || (capacity & (capacity - 1)) != 0) return corrupt("ring size");
   if (tail < head || tail - head > capacity) return corrupt("positions");
   if (head % k_record_alignment != 0 || tail % k_record_alignment != 0) return corrupt("alignment");
   const std::uint64_t available = tail - head;

@@ -18,6 +18,7 @@
 
 #include "ringcast/shm/doorbell.hpp"
 #include "ringcast/shm/layout.hpp"
+#include "ringcast/shm/realtime_clock.hpp"
 
 namespace ringcast::shm {
 
@@ -36,12 +37,6 @@ enum class [[nodiscard]] publish_status : std::uint8_t {
     case publish_status::user_id_too_long: return "user_id_too_long";
   }
   return "unknown";
-}
-
-[[nodiscard]] inline std::int64_t realtime_now_ns() noexcept {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);  // vDSO: no system call
-  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
 class lane_writer {
@@ -109,7 +104,7 @@ class lane_writer {
     h.schema_version = schema_version;
     h.user_id_size = static_cast<std::uint8_t>(user_id.size());
     h.seq = next_seq_;
-    h.timestamp_ns = realtime_now_ns();
+    h.timestamp_ns = clock_.now();
     h.gap = pending_gap_;
     std::memcpy(at, &h, sizeof h);
     if (!user_id.empty()) std::memcpy(at + sizeof h, user_id.data(), user_id.size());  // data() may be null
@@ -167,6 +162,7 @@ class lane_writer {
   std::uint32_t max_record_size_ = 0;
   std::atomic<std::uint32_t>* doorbell_ = nullptr;
   bool light_barrier_ = false;
+  realtime_clock clock_;
 
   std::uint64_t tail_ = 0;        // own index: the segment's copy is written, never re-read
   std::uint64_t head_cache_ = 0;  // consumer's head as last seen
