@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ringcast/shm/doorbell.hpp"
 #include "ringcast/shm/layout.hpp"
 
 namespace ringcast::bench {
@@ -45,13 +46,7 @@ bool pin_to(int cpu) noexcept;
 // the host, so a producer's stamp and a consumer's reading compare.
 [[nodiscard]] std::int64_t steady_ns() noexcept;
 
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield" ::: "memory");
-#endif
-}
+using ringcast::shm::detail::cpu_relax;  // the spin hint the consumer uses, so every side spins alike
 
 // ---- the sizes every transport is given, so that they compare ----
 // Each ringcast lane is the product default (1 MiB); a bounded baseline
