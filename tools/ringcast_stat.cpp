@@ -10,7 +10,6 @@
 
 #include <fmt/format.h>
 #include <algorithm>
-#include <boost/json/serialize.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -20,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "ringcast/shm/json_decode.hpp"
 #include "stat_sample.hpp"
 #include "stat_view.hpp"
 
@@ -158,7 +158,7 @@ std::size_t terminal_lane_rows(bool with_note) {
 void print(const rstat::stat_report& report, const stat_options& o, bool redraw, bool first, const std::string& note) {
   std::string out;
   if (o.json) {
-    out = boost::json::serialize(rstat::to_json(report));
+    out = ringcast::shm::to_json_text(rstat::to_json(report));  // numbers as people write them
     out += '\n';
   } else {
     rstat::text_options view;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <stdexcept>
 #include <initializer_list>
 #include <limits>
 #include <span>
@@ -217,6 +218,13 @@ bool decode_payload_json(event_type type, std::string_view payload_object_json, 
   }
   if (!v.is_object()) return expected(path_node{nullptr, "payload"}, "an object", v, error);
   return decode_payload_json(type, v.get_object(), out, error);
+}
+
+std::string to_json_text(const json::value& v) {
+  std::string out;
+  std::string error;
+  if (!write_json(v, out, 0, path_node{nullptr, "value"}, error)) throw std::invalid_argument(error);
+  return out;
 }
 
 }  // namespace ringcast::shm

@@ -377,3 +377,14 @@ TEST(json_decode, parse_json_exact_keeps_boost_errors_and_rejects_trailing_text)
 
 }  // namespace
 }  // namespace ringcast::shm
+
+namespace ringcast::shm {
+namespace {
+
+TEST(json_text, values_print_with_numbers_as_people_write_them) {
+  const boost::json::value v = {{"interval", 0.1}, {"rate", 100000.0}, {"list", {1, true, nullptr, "x\"y"}}};
+  EXPECT_EQ(to_json_text(v), R"({"interval":0.1,"rate":100000,"list":[1,true,null,"x\"y"]})");
+}
+
+}  // namespace
+}  // namespace ringcast::shm

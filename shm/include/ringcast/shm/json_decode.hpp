@@ -67,4 +67,10 @@ namespace ringcast::shm {
                                                   std::size_t* consumed = nullptr,
                                                   boost::json::storage_ptr sp = {});
 
+// Compact JSON text of a value, with numbers and strings written as
+// json_encode writes them (0.1 and 100000, never Boost 1.81's 1E-1 or 1E5).
+// For tools that build a boost::json::value and print it. Throws
+// std::invalid_argument for a value nested deeper than 64 levels.
+[[nodiscard]] std::string to_json_text(const boost::json::value& v);
+
 }  // namespace ringcast::shm
