@@ -58,7 +58,7 @@ inline parsed_record corrupt_record(const char* why) noexcept {
 }
 }  // namespace detail
 
-[[nodiscard]] inline parsed_record parse_record(std::span<const std::byte> ring, std::uint64_t head, std::uint64_t tail,
+[[nodiscard]] [[gnu::always_inline]] inline parsed_record parse_record(std::span<const std::byte> ring, std::uint64_t head, std::uint64_t tail,
                                                        std::uint32_t max_record_size) noexcept {
   const std::uint64_t capacity = ring.size();
   // (x & (x - 1)) rather than std::has_single_bit: without -mpopcnt the
