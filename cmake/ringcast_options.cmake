@@ -28,4 +28,4 @@ endif()
 
 find_package(Threads REQUIRED)
 # Boost 1.81 from Debian's libboost1.81-* packages (scripts/setup installs them).
-find_package(Boost 1.81 REQUIRED COMPONENTS json)
+find_package(Boost 1.81 REQUIRED COMPONENTS json url)

@@ -89,18 +89,6 @@ tail_options parse(int argc, char** argv) {
   return o;
 }
 
-// ISO-8601 UTC with microseconds, e.g. 2026-11-21T23:38:55.123456Z
-void append_timestamp(std::int64_t ns, std::string& out) {
-  const std::time_t secs = static_cast<std::time_t>(ns / 1'000'000'000);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char buf[96];  // roomy: the compiler cannot prove the fields are in range
-  const auto micros = static_cast<long>((ns % 1'000'000'000) / 1000);
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
-  out += buf;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -124,7 +112,7 @@ int main(int argc, char** argv) {
       line += R"({"type":")";
       line += shm::wire_name(static_cast<shm::event_type>(r.type));
       line += R"(","lane":)" + std::to_string(r.lane) + R"(,"seq":)" + std::to_string(r.seq) + R"(,"timestamp":")";
-      append_timestamp(r.timestamp_ns, line);
+      shm::append_iso8601_utc(r.timestamp_ns, line);
       line += R"(","userId":)";
       shm::detail::append_string(r.user_id, line);
       line += R"(,"gap":)" + std::to_string(r.gap) + R"(,"lost":)" + std::to_string(r.lost) + R"(,"payload":)";

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <type_traits>
 
 namespace ringcast::shm {
@@ -283,6 +284,33 @@ bool encode_payload_json(event_type type, std::uint8_t schema_version, std::span
     throw;
   }
   return encoded;
+}
+
+void append_iso8601_utc(std::int64_t unix_ns, std::string& out) {
+  // Floor division, so that times before 1970 still print a valid date.
+  std::int64_t secs = unix_ns / 1'000'000'000;
+  std::int64_t frac = unix_ns % 1'000'000'000;
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --secs;
+  }
+  // gmtime_r once per second per thread: the bridge stamps every event, and
+  // consecutive events nearly always fall in the same second.
+  thread_local std::int64_t cached_secs = -1;
+  thread_local char cached[32] = {};
+  if (secs != cached_secs) {
+    const auto t = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    // %Y may print more than 4 digits far from now; 32 bytes hold any year an int can.
+    std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_secs = secs;
+  }
+  out.append(cached);
+  char micros[8] = {'.', '0', '0', '0', '0', '0', '0', 'Z'};
+  auto us = static_cast<std::uint32_t>(frac / 1000);
+  for (int i = 6; i >= 1; --i, us /= 10) micros[i] = static_cast<char>('0' + us % 10);
+  out.append(micros, sizeof micros);
 }
 
 }  // namespace ringcast::shm

@@ -68,4 +68,8 @@ void encode_json(const T& payload, std::string& out) {
 [[nodiscard]] bool encode_payload_json(event_type type, std::uint8_t schema_version,
                                        std::span<const std::byte> payload, std::string& out);
 
+// Appends a CLOCK_REALTIME time as ISO-8601 UTC with microseconds, without
+// quotes: 2026-11-21T23:38:55.123456Z. The envelope's "timestamp".
+void append_iso8601_utc(std::int64_t unix_ns, std::string& out);
+
 }  // namespace ringcast::shm

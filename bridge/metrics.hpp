@@ -1,0 +1,85 @@
+// The bridge's counters: relaxed atomics bumped on the hot paths (drain
+// thread, I/O threads), read when /metrics or /health is asked for. Relaxed
+// everywhere: each is a statistic on its own and orders nothing else.
+//
+// prometheus-cpp's own Histogram takes a mutex on every Observe(); the
+// latency histogram here is fixed buckets of atomics instead, turned into
+// prometheus-cpp metric families only at scrape time (render_prometheus).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace ringcast::bridge {
+
+enum class drop_reason : std::uint8_t {
+  queue_bytes,     // the session's queue was at its byte limit
+  queue_messages,  // ... at its message limit
+  closing,         // the session was closing
+  count
+};
+
+enum class close_reason : std::uint8_t {
+  normal,        // 1000, the client closed
+  going_away,    // 1001, bridge shutdown
+  bad_utf8,      // 1007
+  policy,        // 1008, op abuse
+  too_big,       // 1009
+  slow_consumer, // 1013
+  idle,          // no frame from the peer within the idle timeout: torn down
+  error,         // the connection failed (reset, EOF without close)
+  count
+};
+
+[[nodiscard]] const char* to_string(drop_reason r) noexcept;
+[[nodiscard]] const char* to_string(close_reason r) noexcept;
+[[nodiscard]] int close_code(close_reason r) noexcept;  // 0 for idle and error
+
+class bridge_metrics {
+ public:
+  // Upper bounds of the latency buckets, in microseconds: producer
+  // timestamp to socket write completion. 25 us .. 1 s, then +Inf.
+  static constexpr std::array<std::uint64_t, 16> k_latency_bounds_us{
+      25, 50, 100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 500'000, 1'000'000, 5'000'000};
+
+  void drained(std::uint64_t n) noexcept { events_drained_.fetch_add(n, std::memory_order_relaxed); }
+  void ring_gap(std::uint64_t n) noexcept { ring_lost_.fetch_add(n, std::memory_order_relaxed); }
+  void undecodable() noexcept { undecodable_.fetch_add(1, std::memory_order_relaxed); }
+  void dropped(drop_reason r) noexcept { drops_[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed); }
+  void closed(close_reason r) noexcept { closes_[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed); }
+  void session_opened() noexcept { sessions_.fetch_add(1, std::memory_order_relaxed); }
+  void session_closed() noexcept { sessions_.fetch_sub(1, std::memory_order_relaxed); }
+  void handshake_refused(int status) noexcept;
+  // A frame fully written to a client's socket; latency_ns < 0 for control frames.
+  void delivered(std::size_t bytes, std::int64_t latency_ns) noexcept;
+
+  [[nodiscard]] std::uint64_t events_drained() const noexcept { return events_drained_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::uint64_t frames_delivered() const noexcept { return frames_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::int64_t sessions() const noexcept { return sessions_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::uint64_t drops(drop_reason r) const noexcept {
+    return drops_[static_cast<std::size_t>(r)].load(std::memory_order_relaxed);
+  }
+  [[nodiscard]] std::uint64_t drops_total() const noexcept;
+  [[nodiscard]] std::uint64_t ring_lost() const noexcept { return ring_lost_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::uint64_t undecodable_events() const noexcept { return undecodable_.load(std::memory_order_relaxed); }
+
+  // The Prometheus text exposition of every counter (prometheus-cpp's TextSerializer).
+  [[nodiscard]] std::string render_prometheus() const;
+
+ private:
+  std::atomic<std::uint64_t> events_drained_{0};
+  std::atomic<std::uint64_t> ring_lost_{0};
+  std::atomic<std::uint64_t> undecodable_{0};
+  std::atomic<std::uint64_t> frames_{0};
+  std::atomic<std::uint64_t> frame_bytes_{0};
+  std::atomic<std::int64_t> sessions_{0};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(drop_reason::count)> drops_{};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(close_reason::count)> closes_{};
+  std::array<std::atomic<std::uint64_t>, 3> refused_{};  // 401, 403, 429/503
+  std::array<std::atomic<std::uint64_t>, k_latency_bounds_us.size() + 1> latency_buckets_{};
+  std::atomic<std::uint64_t> latency_sum_ns_{0};
+};
+
+}  // namespace ringcast::bridge

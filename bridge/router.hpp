@@ -1,0 +1,92 @@
+// userId -> sessions, and the latest event per type for /api/snapshot.
+//
+// The router belongs to the drain thread: route() runs there for every
+// event, with no lock. Everything else reaches it as a command through a
+// lock-free MPSC queue (moodycamel::ConcurrentQueue), applied by the drain
+// thread before each batch; a command that wants an answer carries a
+// callback, which the drain thread runs and which posts the answer back to
+// the asking strand. This is the router's whole input surface: events in
+// (route), sessions in and out, questions in — a second event source (a
+// NATS link between hosts) would call the same route().
+#pragma once
+
+#include <array>
+#include <concurrentqueue/concurrentqueue.h>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "event_frame.hpp"
+#include "ringcast/shm/schema.hpp"
+#include "ws_session.hpp"
+
+namespace ringcast::bridge {
+
+using snapshot_reply = std::function<void(std::vector<frame_ptr>)>;
+using sessions_reply = std::function<void(std::vector<session_stats>)>;
+
+class router {
+ public:
+  // wake: makes the drain thread look at its commands now (rings the doorbell).
+  router(bridge_context& ctx, std::function<void()> wake);
+
+  // Any thread.
+  void add(std::shared_ptr<ws_session> s);
+  void remove(std::shared_ptr<ws_session> s);
+  void snapshot(std::string user_id, snapshot_reply reply);
+  void sessions(sessions_reply reply);
+
+  // Drain thread.
+  void apply_commands();
+  void route(const frame_ptr& f);
+  // Shutdown: every session is asked to close with 1001 after what it has queued.
+  void close_all();
+  [[nodiscard]] std::uint64_t last_seq() const noexcept { return last_seq_; }
+  void set_last_seq(std::uint64_t seq) noexcept { last_seq_ = seq; }
+
+ private:
+  struct add_cmd {
+    std::shared_ptr<ws_session> s;
+  };
+  struct remove_cmd {
+    std::shared_ptr<ws_session> s;
+  };
+  struct snapshot_cmd {
+    std::string user_id;
+    snapshot_reply reply;
+  };
+  struct sessions_cmd {
+    sessions_reply reply;
+  };
+  using command = std::variant<add_cmd, remove_cmd, snapshot_cmd, sessions_cmd>;
+
+  void push(command c);
+  void apply(add_cmd& c);
+  void apply(remove_cmd& c);
+  void apply(snapshot_cmd& c);
+  void apply(sessions_cmd& c);
+  void remember(const frame_ptr& f);
+
+  using latest = std::array<frame_ptr, shm::k_event_type_count>;
+  using session_list = std::vector<std::shared_ptr<ws_session>>;
+
+  bridge_context& ctx_;
+  std::function<void()> wake_;
+  moodycamel::ConcurrentQueue<command> commands_;
+
+  session_list all_;                                       // every session: global events
+  session_list admins_;                                    // see every user's events
+  std::unordered_map<std::string, session_list> by_user_;  // non-admin sessions of a user
+
+  latest global_latest_;
+  std::list<std::string> lru_;  // users with a snapshot, most recent first
+  std::unordered_map<std::string, std::pair<latest, std::list<std::string>::iterator>> user_latest_;
+  std::uint64_t last_seq_ = 0;
+};
+
+}  // namespace ringcast::bridge

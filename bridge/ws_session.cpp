@@ -1,0 +1,355 @@
+#include "ws_session.hpp"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/websocket/error.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "client_op.hpp"
+#include "ringcast/shm/realtime_clock.hpp"
+#include "router.hpp"
+
+namespace ringcast::bridge {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace http = beast::http;
+using clock = std::chrono::steady_clock;
+
+namespace {
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now().time_since_epoch()).count();
+}
+
+// Control replies a session may hold while its client is not reading them.
+constexpr std::size_t k_max_pending_control = 64;
+
+}  // namespace
+
+ws_session::ws_session(beast::tcp_stream&& stream, bridge_context& ctx, session_identity who, admission_ticket ticket)
+    : ws_(std::move(stream)),
+      strand_(ws_.get_executor()),
+      ctx_(ctx),
+      who_(std::move(who)),
+      ticket_(std::move(ticket)),
+      tick_(ws_.get_executor()) {}
+
+ws_session::~ws_session() = default;
+
+void ws_session::run(http::request<http::string_body> request, std::string subprotocol) {
+  // Timeouts are the session's own (tick): the TCP layer's would cut a
+  // healthy idle dashboard. Beast's handshake timeout bounds the accept.
+  beast::get_lowest_layer(ws_).expires_never();
+  websocket::stream_base::timeout t{};
+  t.handshake_timeout = ctx_.config.close_timeout;
+  t.idle_timeout = websocket::stream_base::none();
+  t.keep_alive_pings = false;
+  ws_.set_option(t);
+  ws_.read_message_max(ctx_.config.max_message_bytes);
+  ws_.auto_fragment(false);  // one event, one frame: no per-fragment overhead on fan-out
+  websocket::permessage_deflate no_deflate;
+  no_deflate.server_enable = false;  // compressing per session would undo encode-once
+  ws_.set_option(no_deflate);
+  ws_.set_option(websocket::stream_base::decorator([sub = std::move(subprotocol)](websocket::response_type& res) {
+    res.set(http::field::server, "ringcast-bridge");
+    if (!sub.empty()) res.set(http::field::sec_websocket_protocol, sub);
+  }));
+  // Any frame from the peer, pongs included, proves it alive. Runs on the strand, inside a read.
+  ws_.control_callback([this](websocket::frame_type, beast::string_view) { last_heard_ = clock::now(); });
+  ws_.async_accept(request, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+}
+
+void ws_session::on_accept(beast::error_code ec) {
+  if (ec) {
+    finish(close_reason::error);
+    return;
+  }
+  accepted_ = true;
+  ctx_.metrics.session_opened();
+  const auto now = clock::now();
+  last_heard_ = now;
+  next_ping_ = now + ctx_.config.ping_interval;
+  op_tokens_ = static_cast<double>(ctx_.config.ops_burst);
+  op_refill_ = now;
+  // The router queues connection:status first, then events.
+  ctx_.routes->add(shared_from_this());
+  do_read();
+  arm_tick();
+}
+
+void ws_session::do_read() {
+  ws_.async_read(read_buffer_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+}
+
+void ws_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    // Beast has already sent the close frame for the protocol errors.
+    if (ec == websocket::error::message_too_big)
+      finish(close_reason::too_big);
+    else if (ec == websocket::error::bad_frame_payload)
+      finish(close_reason::bad_utf8);
+    else if (closing_local_)
+      finish(close_why_);
+    else if (ec == websocket::error::closed)
+      finish(close_reason::normal);
+    else
+      finish(close_reason::error);
+    return;
+  }
+  last_heard_ = clock::now();
+  handle_op();
+  read_buffer_.consume(read_buffer_.size());
+  do_read();
+}
+
+void ws_session::handle_op() {
+  const auto now = clock::now();
+  const double elapsed = std::chrono::duration<double>(now - op_refill_).count();
+  op_refill_ = now;
+  op_tokens_ = std::min(static_cast<double>(ctx_.config.ops_burst),
+                        op_tokens_ + elapsed * static_cast<double>(ctx_.config.ops_per_second));
+
+  if (!ws_.got_text()) {
+    ++op_errors_;
+    send_control(error_reply(op_error::binary, "ops are JSON text messages"));
+  } else if (op_tokens_ < 1) {
+    ++op_errors_;
+    send_control(error_reply(op_error::rate_limited, "more than " + std::to_string(ctx_.config.ops_per_second) +
+                                                         " ops per second; this op was not executed"));
+  } else {
+    op_tokens_ -= 1;
+    const auto data = read_buffer_.cdata();
+    const auto parsed =
+        parse_client_op(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    if (const auto* op = std::get_if<client_op>(&parsed.value)) {
+      switch (op->kind) {
+        case op_kind::ping: send_control(pong_reply()); break;
+      }
+    } else {
+      ++op_errors_;
+      send_control(error_reply(std::get<op_error>(parsed.value), parsed.detail));
+    }
+  }
+  if (op_errors_ >= ctx_.config.max_op_errors)
+    start_close(close_reason::policy, "too many bad or rate-limited ops", false);
+}
+
+void ws_session::send_control(std::string text) {
+  if (closing_local_) return;
+  if (control_.size() >= k_max_pending_control) {
+    start_close(close_reason::policy, "replies not being read", false);
+    return;
+  }
+  control_.push_back(control_frame(std::move(text)));
+  if (!write_armed_.exchange(true, std::memory_order_acq_rel)) pump();
+}
+
+void ws_session::offer(const frame_ptr& frame) noexcept {
+  if (closing_.load(std::memory_order_relaxed)) {
+    note_drop(drop_reason::closing);
+    return;
+  }
+  const std::uint64_t size = frame->text.size();
+  // Only this thread adds to the counters, so a check then an add cannot
+  // overshoot; the strand only takes away.
+  if (queued_messages_.load(std::memory_order_relaxed) >= ctx_.config.queue_messages) {
+    note_drop(drop_reason::queue_messages);
+    return;
+  }
+  if (queued_bytes_.load(std::memory_order_relaxed) + size > ctx_.config.queue_bytes) {
+    note_drop(drop_reason::queue_bytes);
+    return;
+  }
+  // Counted before the enqueue, so that the strand never subtracts first.
+  queued_bytes_.fetch_add(size, std::memory_order_relaxed);
+  queued_messages_.fetch_add(1, std::memory_order_relaxed);
+  if (!events_.enqueue(frame)) {  // a new block could not be allocated
+    queued_bytes_.fetch_sub(size, std::memory_order_relaxed);
+    queued_messages_.fetch_sub(1, std::memory_order_relaxed);
+    note_drop(drop_reason::queue_messages);
+    return;
+  }
+  // acq_rel: the release publishes nothing new (the queue did), the acquire
+  // pairs with pump()'s disarming exchange. Only the thread that flips
+  // false -> true posts, so at most one pump is ever pending.
+  if (!write_armed_.exchange(true, std::memory_order_acq_rel)) {
+    try {
+      net::post(strand_, [self = shared_from_this()] { self->pump(); });
+    } catch (...) {
+      // Out of memory for the handler: the session can no longer be served.
+      request_close(close_reason::error, "", false);
+    }
+  }
+}
+
+void ws_session::note_drop(drop_reason r) noexcept {
+  dropped_.fetch_add(1, std::memory_order_relaxed);
+  ctx_.metrics.dropped(r);
+  if (r == drop_reason::closing) return;
+  // The first drop starts the slow-consumer clock; the strand stops it once
+  // the queue is back under half its limits (on_write).
+  if (over_limit_since_.load(std::memory_order_relaxed) == 0)
+    over_limit_since_.store(steady_ns(), std::memory_order_relaxed);
+}
+
+void ws_session::pump() {
+  // Strand; write_armed_ is true.
+  if (writing_ || done_) return;
+  for (;;) {
+    frame_ptr next;
+    bool is_event = false;
+    if (live_ && !control_.empty()) {
+      next = std::move(control_.front());
+      control_.pop_front();
+    } else if (events_.try_dequeue(next)) {
+      queued_messages_.fetch_sub(1, std::memory_order_relaxed);
+      is_event = true;
+      live_ = true;  // the first item is connection:status (router::apply(add_cmd))
+      if (closing_local_ && !flush_before_close_ && next->seq != 0) {
+        queued_bytes_.fetch_sub(next->text.size(), std::memory_order_relaxed);
+        note_drop(drop_reason::closing);
+        continue;
+      }
+    }
+    if (next) {
+      writing_ = std::move(next);
+      writing_event_ = is_event;
+      ws_.text(true);
+      ws_.async_write(net::buffer(writing_->text), beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+      return;
+    }
+    if (closing_local_) {
+      // Everything to send before the close is out; write_armed_ stays set,
+      // so nothing else will start a write.
+      if (!close_sent_) {
+        close_sent_ = true;
+        const auto code = static_cast<websocket::close_code>(close_code(close_why_));
+        ws_.async_close(websocket::close_reason(code, close_text_),
+                        [self = shared_from_this()](beast::error_code ec) {
+                          if (ec) self->finish(self->close_why_);
+                          // else the read loop sees the peer's close and finishes.
+                        });
+      }
+      return;
+    }
+    // Disarm with an RMW (acq_rel), not a store: it reads the value of any
+    // offer() exchange that came before it, so that offer's enqueue is
+    // visible to the peek below. Then either the peek sees the event, or
+    // offer's exchange comes later, sees false and posts a pump.
+    write_armed_.exchange(false, std::memory_order_acq_rel);
+    if (events_.peek() == nullptr) return;
+    if (write_armed_.exchange(true, std::memory_order_acq_rel)) return;  // offer() posted a pump meanwhile
+  }
+}
+
+void ws_session::on_write(beast::error_code ec, std::size_t) {
+  const frame_ptr f = std::move(writing_);
+  writing_.reset();
+  const auto size = f->text.size();
+  if (writing_event_) queued_bytes_.fetch_sub(size, std::memory_order_relaxed);
+  if (ec) {
+    finish(closing_local_ ? close_why_ : close_reason::error);
+    return;
+  }
+  delivered_.fetch_add(1, std::memory_order_relaxed);
+  ctx_.metrics.delivered(size, f->timestamp_ns > 0 ? shm::realtime_now_ns() - f->timestamp_ns : -1);
+  if (over_limit_since_.load(std::memory_order_relaxed) != 0 &&
+      queued_bytes_.load(std::memory_order_relaxed) <= ctx_.config.queue_bytes / 2 &&
+      queued_messages_.load(std::memory_order_relaxed) <= ctx_.config.queue_messages / 2)
+    over_limit_since_.store(0, std::memory_order_relaxed);
+  pump();
+}
+
+void ws_session::request_close(close_reason why, std::string reason, bool flush) {
+  net::post(strand_, [self = shared_from_this(), why, reason = std::move(reason), flush]() mutable {
+    self->start_close(why, std::move(reason), flush);
+  });
+}
+
+void ws_session::start_close(close_reason why, std::string reason, bool flush) {
+  if (done_ || closing_local_) return;
+  closing_local_ = true;
+  closing_.store(true, std::memory_order_relaxed);
+  close_why_ = why;
+  close_text_ = std::move(reason);
+  flush_before_close_ = flush;
+  if (!accepted_) {
+    finish(why);
+    return;
+  }
+  close_deadline_ =
+      clock::now() + (why == close_reason::going_away ? ctx_.config.shutdown_grace : ctx_.config.close_timeout);
+  tick_.cancel();
+  arm_tick();
+  if (!write_armed_.exchange(true, std::memory_order_acq_rel)) pump();
+}
+
+void ws_session::arm_tick() {
+  // Often enough for each deadline to be met within a quarter of itself,
+  // at most a second apart.
+  auto period = std::min({std::chrono::milliseconds(1000), ctx_.config.ping_interval, ctx_.config.idle_timeout / 4,
+                          ctx_.config.slow_close_after / 4});
+  period = std::max(period, std::chrono::milliseconds(10));
+  auto at = clock::now() + period;
+  if (close_deadline_ < at) at = close_deadline_;
+  tick_.expires_at(at);
+  tick_.async_wait(beast::bind_front_handler(&ws_session::on_tick, shared_from_this()));
+}
+
+void ws_session::on_tick(beast::error_code ec) {
+  if (ec == net::error::operation_aborted || done_) return;
+  const auto now = clock::now();
+  if (now >= close_deadline_) {
+    finish(close_why_);  // the close handshake did not complete: tear down
+    return;
+  }
+  if (!closing_local_) {
+    if (now - last_heard_ >= ctx_.config.idle_timeout) {
+      finish(close_reason::idle);  // a silent peer cannot take part in a close handshake
+      return;
+    }
+    const std::int64_t since = over_limit_since_.load(std::memory_order_relaxed);
+    if (since != 0 && steady_ns() - since >= std::chrono::nanoseconds(ctx_.config.slow_close_after).count()) {
+      start_close(close_reason::slow_consumer, "slow consumer", false);
+      return;  // start_close re-armed the tick
+    }
+    if (now >= next_ping_ && !ping_in_flight_) {
+      ping_in_flight_ = true;
+      next_ping_ = now + ctx_.config.ping_interval;
+      ws_.async_ping({}, [self = shared_from_this()](beast::error_code) { self->ping_in_flight_ = false; });
+    }
+  }
+  arm_tick();
+}
+
+void ws_session::finish(close_reason why) {
+  if (done_) return;
+  done_ = true;
+  // Release: the router's add() reads this with acquire (see router::apply).
+  finished_.store(true, std::memory_order_release);
+  closing_.store(true, std::memory_order_relaxed);
+  tick_.cancel();
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().close(ignored);  // cancels what is pending
+  ticket_.release();
+  if (accepted_) {
+    ctx_.metrics.closed(why);
+    ctx_.metrics.session_closed();
+    ctx_.routes->remove(shared_from_this());
+  }
+}
+
+session_stats ws_session::stats() const {
+  return {who_.id,
+          who_.user_id,
+          who_.admin,
+          queued_messages_.load(std::memory_order_relaxed),
+          queued_bytes_.load(std::memory_order_relaxed),
+          dropped_.load(std::memory_order_relaxed),
+          delivered_.load(std::memory_order_relaxed)};
+}
+
+}  // namespace ringcast::bridge
