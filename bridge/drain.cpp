@@ -47,7 +47,7 @@ void drain::loop() {
   while (!stop_.load(std::memory_order_relaxed)) {
     try {
       routes_.apply_commands();
-      if (consumer_->poll(on_record) == 0) consumer_->wait(k_max_sleep);
+      if (consumer_->poll(on_record) == 0 && !routes_.commands_pending()) consumer_->wait(k_max_sleep);
     } catch (const std::bad_alloc&) {
       // The lane batch in hand stays unread (poll()'s contract) and is
       // handed out again; give the allocator a moment rather than spin.

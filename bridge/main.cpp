@@ -9,13 +9,6 @@
 #include "server.hpp"
 #include "token.hpp"
 
-namespace {
-
-// Anyone who can reach an --insecure-dev bridge can mint tokens with this.
-constexpr const char* k_insecure_dev_secret = "ringcast-insecure-dev-secret";
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace ringcast::bridge;
   // Writes to a peer that has gone fail with EPIPE rather than killing us.
@@ -34,8 +27,8 @@ int main(int argc, char** argv) {
       }
       std::fprintf(stderr,
                    "ringcast-bridge: WARNING --insecure-dev: tokens are signed with the well-known secret \"%s\"; "
-                   "anyone can mint one\n",
-                   k_insecure_dev_secret);
+                   "anyone can mint one (ringcast-token --insecure-dev)\n",
+                   std::string(k_insecure_dev_secret).c_str());
       secret = k_insecure_dev_secret;
     }
     bridge_server server(std::move(*config), std::move(secret));

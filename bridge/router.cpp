@@ -26,9 +26,7 @@ std::string hex(std::uint64_t v) {
 router::router(bridge_context& ctx, std::function<void()> wake) : ctx_(ctx), wake_(std::move(wake)) {}
 
 void router::push(command c) {
-  // enqueue() may allocate a block; commands are bounded by the connections
-  // admitted and the requests in flight on them.
-  commands_.enqueue(std::move(c));
+  commands_.push(std::move(c));
   wake_();
 }
 
@@ -40,15 +38,13 @@ void router::snapshot(std::string user_id, snapshot_reply reply) {
 void router::sessions(sessions_reply reply) { push(sessions_cmd{std::move(reply)}); }
 
 void router::apply_commands() {
-  command c;
-  while (commands_.try_dequeue(c)) std::visit([this](auto& cmd) { apply(cmd); }, c);
+  commands_.take_all([this](command& c) { std::visit([this](auto& cmd) { apply(cmd); }, c); });
 }
 
 void router::apply(add_cmd& c) {
-  // ConcurrentQueue keeps order per producing thread only, and a session's
-  // strand may move between threads: its remove can come out before its
-  // add. finished() is set before the remove is queued, so a session that
-  // has already ended is never added.
+  // A session that ended before its add was applied (its remove is in the
+  // same batch, or already applied) is not added: finished() is set before
+  // the remove is pushed.
   if (c.s->finished()) return;
   const auto& who = c.s->identity();
   // The first message of the session, queued by this thread so that every

@@ -2,7 +2,7 @@
 //
 // The router belongs to the drain thread: route() runs there for every
 // event, with no lock. Everything else reaches it as a command through a
-// lock-free MPSC queue (moodycamel::ConcurrentQueue), applied by the drain
+// lock-free MPSC inbox (command_inbox.hpp), applied by the drain
 // thread before each batch; a command that wants an answer carries a
 // callback, which the drain thread runs and which posts the answer back to
 // the asking strand. This is the router's whole input surface: events in
@@ -11,7 +11,6 @@
 #pragma once
 
 #include <array>
-#include <concurrentqueue/concurrentqueue.h>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -21,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "command_inbox.hpp"
 #include "event_frame.hpp"
 #include "ringcast/shm/schema.hpp"
 #include "ws_session.hpp"
@@ -43,6 +43,7 @@ class router {
 
   // Drain thread.
   void apply_commands();
+  [[nodiscard]] bool commands_pending() const noexcept { return commands_.maybe_pending(); }
   void route(const frame_ptr& f);
   // Shutdown: every session is asked to close with 1001 after what it has queued.
   void close_all();
@@ -77,7 +78,7 @@ class router {
 
   bridge_context& ctx_;
   std::function<void()> wake_;
-  moodycamel::ConcurrentQueue<command> commands_;
+  command_inbox<command> commands_;
 
   session_list all_;                                       // every session: global events
   session_list admins_;                                    // see every user's events

@@ -3,7 +3,7 @@
 // traversal rules are unit-tested without a server.
 //
 // The target is parsed with Boost.URL; every path segment is percent-decoded
-// and refused when it is "." or "..", or holds '/', '\\' or NUL once decoded
+// and refused when it is "..", or holds '/', '\\' or NUL once decoded
 // (so "%2e%2e" and "..%2f" cannot climb); the file found must then be a
 // regular file whose canonical path (symlinks resolved) is inside the root.
 #pragma once

@@ -56,6 +56,10 @@ inline constexpr std::size_t k_min_secret_size = 16;
 // zero, or over 366 days.
 [[nodiscard]] std::optional<std::int64_t> parse_duration_seconds(std::string_view text) noexcept;
 
+// The secret of `ringcast-bridge --insecure-dev` and `ringcast-token
+// --insecure-dev`: public, so anyone can mint tokens for such a bridge.
+inline constexpr std::string_view k_insecure_dev_secret = "ringcast-insecure-dev-secret";
+
 // The secret from the file `secret_file` (trailing whitespace stripped), or
 // from $RINGCAST_JWT_SECRET when `secret_file` is empty; "" if neither is
 // set. Throws std::runtime_error, saying what to do, if the file cannot be

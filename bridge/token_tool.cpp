@@ -23,16 +23,18 @@ struct token_options {
   std::string ttl{k_default_ttl};
   std::string secret_file;
   bool admin = false;
+  bool insecure_dev = false;
 };
 
 [[noreturn]] void usage(int code) {
   std::fprintf(code == 0 ? stdout : stderr,
-               "usage: ringcast-token --user ID [--admin] [--ttl DURATION] [--jwt-secret-file FILE]\n"
+               "usage: ringcast-token --user ID [--admin] [--ttl DURATION] [--jwt-secret-file FILE | --insecure-dev]\n"
                "Prints an HS256 JWT for the WebSocket bridge on stdout.\n"
                "  --user             user id, the token's \"sub\" (1..64 bytes)\n"
                "  --admin            add \"role\":\"admin\"\n"
                "  --ttl              lifetime: 30s, 15m, 1h, 7d or plain seconds, at most 366d (default: %.*s)\n"
-               "  --jwt-secret-file  file holding the secret (default: $RINGCAST_JWT_SECRET)\n",
+               "  --jwt-secret-file  file holding the secret (default: $RINGCAST_JWT_SECRET)\n"
+               "  --insecure-dev     sign with the public secret of ringcast-bridge --insecure-dev\n",
                static_cast<int>(k_default_ttl.size()), k_default_ttl.data());
   std::exit(code);
 }
@@ -60,6 +62,8 @@ token_options parse(int argc, char** argv) {
       o.ttl = value();
     else if (a == "--jwt-secret-file")
       o.secret_file = value();
+    else if (a == "--insecure-dev")
+      o.insecure_dev = true;
     else
       fail("unknown option " + std::string(a) + " (see --help)");
   }
@@ -74,7 +78,8 @@ int main(int argc, char** argv) {
   const std::optional<std::int64_t> ttl = bridge::parse_duration_seconds(o.ttl);
   if (!ttl) fail("bad --ttl '" + o.ttl + "': use 30s, 15m, 1h, 7d or plain seconds, from 1s to 366d");
   try {
-    const std::string secret = bridge::load_jwt_secret(o.secret_file);
+    const std::string secret =
+        o.insecure_dev ? std::string(bridge::k_insecure_dev_secret) : bridge::load_jwt_secret(o.secret_file);
     if (secret.empty()) fail("no secret: set RINGCAST_JWT_SECRET or pass --jwt-secret-file");
     const bridge::token_claims claims{
         .user_id = *o.user, .expires_at = static_cast<std::int64_t>(std::time(nullptr)) + *ttl, .admin = o.admin};

@@ -23,13 +23,13 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <readerwriterqueue/readerwriterqueue.h>
 #include <string>
 
 #include "admission.hpp"
 #include "bridge_context.hpp"
 #include "event_frame.hpp"
 #include "metrics.hpp"
+#include "spsc_queue.hpp"
 
 namespace ringcast::bridge {
 

@@ -408,5 +408,25 @@ TEST(json_encode, payloads_published_through_the_ring_encode) {
                        R"({"totalPnl":2.5,"dailyPnl":0,"positionPnl":0,"realizedPnl":0})"}));
 }
 
+TEST(iso8601, utc_with_microseconds_truncated) {
+  std::string out;
+  append_iso8601_utc(1'795'304'335'123'456'789, out);  // 2026-11-21T23:38:55.123456789Z
+  EXPECT_EQ(out, "2026-11-21T23:38:55.123456Z");
+  out.clear();
+  append_iso8601_utc(0, out);
+  EXPECT_EQ(out, "1970-01-01T00:00:00.000000Z");
+  out.clear();
+  append_iso8601_utc(-1'000, out);  // one microsecond before the epoch
+  EXPECT_EQ(out, "1969-12-31T23:59:59.999999Z");
+}
+
+TEST(iso8601, a_new_second_is_not_served_from_the_cache) {
+  std::string a, b;
+  append_iso8601_utc(1'795'304'335'999'999'000, a);
+  append_iso8601_utc(1'795'304'336'000'001'000, b);
+  EXPECT_EQ(a, "2026-11-21T23:38:55.999999Z");
+  EXPECT_EQ(b, "2026-11-21T23:38:56.000001Z");
+}
+
 }  // namespace
 }  // namespace ringcast::shm
