@@ -86,18 +86,30 @@ auth_outcome authenticate(const Request& req, const boost::urls::url_view& url, 
   std::string token;
   if (const auto h = req[http::field::authorization]; !h.empty()) {
     const std::string_view v(h.data(), h.size());
-    if (!iequals_prefix(v, "Bearer ")) {
-      out.code = "malformed";
+    if (!iequals_prefix(v, "Bearer ") || trim(v.substr(7)).empty()) {
+      out.code = "invalid_token";
       out.message = "Authorization must be \"Bearer <token>\"";
       return out;
     }
     token = trim(v.substr(7));
-  } else if (const auto p = req[http::field::sec_websocket_protocol]; !p.empty()) {
-    std::string_view v(p.data(), p.size());
-    const auto comma = v.find(',');
-    if (trim(v.substr(0, comma)) == "bearer" && comma != std::string_view::npos) {
-      token = trim(v.substr(comma + 1));
-      out.subprotocol = "bearer";
+  } else {
+    // Sec-WebSocket-Protocol is a comma-separated list, possibly over
+    // several header lines: the token is the entry after "bearer".
+    bool next_is_token = false;
+    const auto [first, last] = req.equal_range(http::field::sec_websocket_protocol);
+    for (auto field = first; field != last; ++field) {
+      std::string_view list(field->value().data(), field->value().size());
+      while (token.empty()) {
+        const auto comma = list.find(',');
+        const std::string_view entry = trim(list.substr(0, comma));
+        if (next_is_token) {
+          token = entry;
+          out.subprotocol = "bearer";
+        }
+        next_is_token = entry == "bearer";
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+      }
     }
   }
   if (token.empty()) {

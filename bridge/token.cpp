@@ -1,5 +1,6 @@
 #include "token.hpp"
 
+#include <cctype>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -196,9 +197,14 @@ token_result verify(std::string_view token, std::string_view secret, std::int64_
   // or RS256 verified with the secret as a public key, are the classic holes).
   const json::value* alg = h->if_contains("alg");
   if (alg == nullptr || !alg->is_string() || alg->get_string() != "HS256") return failure(token_error::unsupported_alg);
-  if (const json::value* typ = h->if_contains("typ");
-      typ != nullptr && (!typ->is_string() || typ->get_string() != "JWT"))
-    return failure(token_error::malformed);
+  // "typ" is compared without regard to case (RFC 7515 4.1.9).
+  if (const json::value* typ = h->if_contains("typ"); typ != nullptr) {
+    if (!typ->is_string()) return failure(token_error::malformed);
+    const std::string_view t = typ->get_string();
+    if (t.size() != 3 || std::toupper(static_cast<unsigned char>(t[0])) != 'J' ||
+        std::toupper(static_cast<unsigned char>(t[1])) != 'W' || std::toupper(static_cast<unsigned char>(t[2])) != 'T')
+      return failure(token_error::malformed);
+  }
   // RFC 7515 4.1.11: extensions listed in "crit" must be understood; we understand none.
   if (h->contains("crit")) return failure(token_error::malformed);
 
