@@ -176,19 +176,36 @@ inline std::string ws_target(const std::string& token) { return "/ws?token=" + t
 
 // A raw HTTP/1.1 GET over a fresh connection: (status, body). For targets
 // that a URL library would normalise (path traversal tests).
+// The whole exchange is bounded by `timeout` (tcp_stream's expiry applies
+// to its asynchronous operations only, so they are asynchronous here);
+// throws beast::system_error on failure or timeout.
 inline std::pair<int, std::string> http_get(unsigned short port, const std::string& raw_target,
-                                            const header_list& headers = {}) {
+                                            const header_list& headers = {},
+                                            std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   net::io_context ioc;
   beast::tcp_stream s(ioc);
-  s.expires_after(std::chrono::seconds(10));
-  s.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  s.expires_after(timeout);
   http::request<http::empty_body> req{http::verb::get, raw_target, 11};
   req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
   for (const auto& [k, v] : headers) req.set(k, v);
-  http::write(s, req);
   beast::flat_buffer b;
   http::response<http::string_body> res;
-  http::read(s, b, res);
+  beast::error_code ec;
+  s.async_connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port), [&](beast::error_code e) {
+    if (e) {
+      ec = e;
+      return;
+    }
+    http::async_write(s, req, [&](beast::error_code e2, std::size_t) {
+      if (e2) {
+        ec = e2;
+        return;
+      }
+      http::async_read(s, b, res, [&](beast::error_code e3, std::size_t) { ec = e3; });
+    });
+  });
+  ioc.run();  // until the exchange completes or the expiry cancels it
+  if (ec) throw beast::system_error(ec);
   return {static_cast<int>(res.result_int()), res.body()};
 }
 
