@@ -105,6 +105,11 @@ const std::vector<option>& options() {
        [](const bridge_config&) { return std::string(RINGCAST_WEB_ROOT); },
        [](bridge_config& c, std::string_view v) { c.web_root = std::string(v); }},
       {"snapshot-users", "users whose latest events /api/snapshot keeps", RC_NUM(snapshot_users)},
+      {"startup-hold", "at start, how long events wait in the ring for clients to (re)connect (0 = none)",
+       [](const bridge_config& c) { return show_ms(c.startup_hold); },
+       [](bridge_config& c, std::string_view v) {
+         c.startup_hold = v == "0" ? std::chrono::milliseconds(0) : parse_duration(v);
+       }},
       {"shutdown-grace", "on SIGTERM, how long sessions get to close", RC_MS(shutdown_grace)},
   };
   return k;

@@ -46,6 +46,11 @@ struct bridge_config {
   std::filesystem::path web_root;  // "" = the dashboard in the source tree (RINGCAST_WEB_ROOT at build time)
   std::size_t snapshot_users = 10'000;  // users whose latest events are kept for /api/snapshot (LRU beyond)
 
+  // After a (re)start, events wait in the ring this long before the drain
+  // begins, so that dashboards reconnecting to a restarted bridge receive
+  // what was published while it was down; later ones read /api/snapshot.
+  // A lane holds seconds of a busy producer, so this costs no drops.
+  std::chrono::milliseconds startup_hold{1000};
   std::chrono::milliseconds shutdown_grace{1500};  // SIGTERM: sessions get this long to close, exit within 2 s
 };
 

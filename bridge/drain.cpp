@@ -44,6 +44,12 @@ void drain::loop() {
     ++seq_;
     routes_.route(f);
   };
+  // The startup hold: sessions register (commands), nothing is drained.
+  const auto hold_until = std::chrono::steady_clock::now() + ctx_.config.startup_hold;
+  while (!stop_.load(std::memory_order_relaxed) && std::chrono::steady_clock::now() < hold_until) {
+    routes_.apply_commands();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   while (!stop_.load(std::memory_order_relaxed)) {
     try {
       routes_.apply_commands();

@@ -42,6 +42,8 @@ string_response make_response(const Request& req, http::status status, std::stri
   res.keep_alive(req.keep_alive());
   res.body() = std::move(body);
   res.prepare_payload();
+  // HEAD: the same headers, Content-Length included, and no body.
+  if (req.method() == http::verb::head) res.body().clear();
   return res;
 }
 
@@ -240,10 +242,11 @@ void http_session::handle(request req) {
   const std::string_view path = url->encoded_path();
   const auto version = req.version();
   const bool keep_alive = req.keep_alive();
+  const auto method = req.method();
   // Answers computed on the drain thread come back to this strand.
-  auto reply_later = [self = shared_from_this(), version, keep_alive](std::string body, std::string_view type) {
-    net::post(self->stream_.get_executor(), [self, version, keep_alive, body = std::move(body), type]() mutable {
-      http::request<http::empty_body> like{http::verb::get, "/", version};
+  auto reply_later = [self = shared_from_this(), version, keep_alive, method](std::string body, std::string_view type) {
+    net::post(self->stream_.get_executor(), [self, version, keep_alive, method, body = std::move(body), type]() mutable {
+      http::request<http::empty_body> like{method, "/", version};
       like.keep_alive(keep_alive);
       self->send(make_response(like, http::status::ok, type, std::move(body)));
     });
@@ -299,6 +302,7 @@ void http_session::handle(request req) {
     http::response<http::empty_body> res{http::status::ok, req.version()};
     res.set(http::field::server, "ringcast-bridge");
     res.set(http::field::content_type, found.content_type);
+    res.set(http::field::cache_control, "no-cache");  // the header fields of GET (RFC 9110 9.3.2)
     res.content_length(size);
     res.keep_alive(req.keep_alive());
     send(std::move(res));

@@ -115,7 +115,7 @@ struct bridge_process {
     posix_spawn_file_actions_addclose(&fa, out[0]);
     const std::string threads = std::to_string(o.bridge_threads);
     std::vector<std::string> args{o.bridge, "--listen", "127.0.0.1:0", "--segment", segment, "--io-threads", threads,
-                                  "--max-connections-per-user", std::to_string(o.clients)};
+                                  "--max-connections-per-user", std::to_string(o.clients), "--startup-hold", "0"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -247,9 +247,10 @@ int main(int argc, char** argv) {
       s.start_ns = shm::realtime_now_ns() + 50'000'000;
       for (std::uint64_t i = 0; i < total; ++i) {
         const std::int64_t due = s.due(i);
-        while (shm::realtime_now_ns() < due) {
-          if (due - shm::realtime_now_ns() > 200'000) std::this_thread::sleep_for(std::chrono::microseconds(100));
-        }
+        // Sleep until 50 us before the slot, then spin: on two cores a
+        // producer spinning all the time would take one from the bridge.
+        for (std::int64_t left = due - shm::realtime_now_ns(); left > 0; left = due - shm::realtime_now_ns())
+          if (left > 60'000) std::this_thread::sleep_for(std::chrono::nanoseconds(left - 50'000));
         const bool global = unit(rng) < o.global_share;
         const auto u = static_cast<unsigned>(rng() % o.users);
         const std::string user = global ? std::string() : "u" + std::to_string(u);

@@ -33,8 +33,9 @@ class running_bridge {
   // "listening on" line. Extra flags are appended.
   static running_bridge start(const std::string& segment, const std::vector<std::string>& extra = {}) {
     ::setenv("RINGCAST_JWT_SECRET", k_test_secret, 1);
+    // No startup hold unless a test asks for one: events flow at once.
     std::vector<std::string> argv{RINGCAST_BRIDGE_BIN, "--listen", "127.0.0.1:0", "--segment", segment,
-                                  "--io-threads", "2"};
+                                  "--io-threads", "2", "--startup-hold", "0"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     running_bridge b;
     b.child_ = child_process::spawn(argv);
