@@ -200,6 +200,13 @@ class BridgeSlowClient : public ::testing::Test {
 };
 
 TEST_F(BridgeSlowClient, AStuckClientDoesNotSlowTheOthersAndIsClosedWith1013) {
+#if defined(RINGCAST_TSAN)
+  // 36 MB/s of frames through instrumented clients and bridge: under TSan's
+  // 5-15x slowdown the fast clients themselves fall behind, and the test
+  // would measure the instrumentation. The session queue's threading is
+  // exercised under TSan by the isolation, ops and lifecycle tests.
+  GTEST_SKIP() << "a throughput and latency comparison; not meaningful under TSan";
+#endif
   const auto port = bridge_->port();
   for (int i = 0; i < k_fast_clients; ++i) {
     auto r = std::make_unique<fast_reader>();
