@@ -247,11 +247,16 @@ TEST_F(BridgeSlowClient, AStuckClientDoesNotSlowTheOthersAndIsClosedWith1013) {
               2 * baseline.p50_ms + 2, with_stuck.p99_ms, 2 * baseline.p99_ms + 5);
   EXPECT_LE(with_stuck.p50_ms, 2 * baseline.p50_ms + 2.0) << "the stuck client slowed the fast ones (p50)";
   EXPECT_LE(with_stuck.p99_ms, 2 * baseline.p99_ms + 5.0) << "the stuck client slowed the fast ones (p99)";
+#if !defined(__SANITIZE_ADDRESS__)
+  // Not under ASan: its quarantine keeps freed frames resident (up to
+  // 256 MiB), so RSS follows throughput there. The queue's bound is still
+  // checked below through /health (queuedBytes within the limit).
   EXPECT_LT(stuck_max_rss, baseline_rss + 64 * 1024) << "the bridge's memory grew with the stuck client";
   // Tighter: the stuck session may hold 256 KiB of frames. Had it queued
   // what it dropped instead (~6000 frames of ~2.2 KiB here), it would hold
   // over 12 MiB.
   EXPECT_LT(stuck_max_rss - baseline_rss, 8 * 1024) << "the stuck session's queue is not bounded";
+#endif
 
   // The bridge's view while the stuck client still exists: its session is
   // dropping, within its byte limit; the fast ones never dropped.
