@@ -111,15 +111,16 @@ TEST(BridgeLifecycle, SigtermSendsEachClientWhatWasQueuedThen1001AndExitsZeroWit
       ASSERT_EQ(pub.publish("alice", shm::pnl_update{.total_pnl = static_cast<double>(i)}), shm::publish_status::published) << i;
   }
   ASSERT_TRUE(wait_metric(bridge.port(), "ringcast_events_drained_total", k_events, 10s));
-  // Most of it is still in the sessions' queues, not in socket buffers: so
-  // what follows tests that the shutdown sends what was queued.
+  // Thousands are still in the sessions' queues, not in socket buffers
+  // (how many depends on how much the kernel took): so what follows tests
+  // that the shutdown sends what was queued.
   {
     const auto [code, body] = http_get(bridge.port(), "/health");
     ASSERT_EQ(code, 200);
     std::int64_t queued = 0;
     const auto health = boost::json::parse(body);
     for (const auto& s : health.at("sessions").at("list").as_array()) queued += num(s, "queuedMessages");
-    EXPECT_GT(queued, k_events) << body;
+    EXPECT_GT(queued, k_events / 10) << body;
   }
 
   std::optional<int> status;
