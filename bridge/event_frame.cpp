@@ -1,5 +1,7 @@
 #include "event_frame.hpp"
 
+#include <cstdio>
+
 #include "ringcast/shm/json_encode.hpp"
 
 namespace ringcast::bridge {
@@ -26,6 +28,12 @@ frame_ptr encode_event(const shm::record_view& r, std::uint64_t seq) {
   if (!shm::encode_payload_json(static_cast<shm::event_type>(r.type), r.schema_version, r.payload, t)) return nullptr;
   t += '}';
   return f;
+}
+
+std::string hex64(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
 }
 
 frame_ptr control_frame(std::string text) {

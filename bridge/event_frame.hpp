@@ -33,6 +33,9 @@ using frame_ptr = std::shared_ptr<const event_frame>;
 // caller counts it, it is never sent half-encoded.
 [[nodiscard]] frame_ptr encode_event(const shm::record_view& r, std::uint64_t seq);
 
+// 16 lowercase hex digits: how epochs are written on the wire.
+[[nodiscard]] std::string hex64(std::uint64_t v);
+
 // A control message: `text` as is.
 [[nodiscard]] frame_ptr control_frame(std::string text);
 

@@ -10,16 +10,6 @@
 
 namespace ringcast::bridge {
 
-namespace {
-
-std::string hex(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-}  // namespace
-
 std::string health_json(const bridge_context& ctx, const std::vector<session_stats>& sessions) {
   namespace json = boost::json;
   const auto sample = tools::stat::take_sample(*ctx.segment);
@@ -39,7 +29,7 @@ std::string health_json(const bridge_context& ctx, const std::vector<session_sta
   o["uptimeSeconds"] = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - ctx.started).count();
   o["epoch"] = ctx.epoch;
   o["segment"] = {{"name", sample.name},
-                  {"epoch", hex(sample.epoch)},
+                  {"epoch", hex64(sample.epoch)},
                   {"layoutVersion", sample.layout_version},
                   {"lanes", sample.lane_count},
                   {"laneCapacity", sample.lane_capacity},

@@ -15,12 +15,6 @@ void erase_session(std::vector<std::shared_ptr<ws_session>>& v, const ws_session
   std::erase_if(v, [s](const auto& p) { return p.get() == s; });
 }
 
-std::string hex(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 }  // namespace
 
 router::router(bridge_context& ctx, std::function<void()> wake) : ctx_(ctx), wake_(std::move(wake)) {}
@@ -61,7 +55,7 @@ void router::apply(add_cmd& c) {
   o["serverTime"] = now;
   o["epoch"] = ctx_.epoch;
   o["seq"] = last_seq_;
-  o["segment"] = {{"name", ctx_.segment->name()}, {"epoch", hex(ctx_.segment->epoch())}};
+  o["segment"] = {{"name", ctx_.segment->name()}, {"epoch", hex64(ctx_.segment->epoch())}};
   c.s->offer(control_frame(boost::json::serialize(o)));
 
   all_.push_back(c.s);

@@ -47,8 +47,6 @@ class router {
   void route(const frame_ptr& f);
   // Shutdown: every session is asked to close with 1001 after what it has queued.
   void close_all();
-  [[nodiscard]] std::uint64_t last_seq() const noexcept { return last_seq_; }
-  void set_last_seq(std::uint64_t seq) noexcept { last_seq_ = seq; }
 
  private:
   struct add_cmd {

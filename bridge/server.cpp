@@ -48,9 +48,7 @@ tcp::endpoint parse_listen(const std::string& text) {
 std::string random_epoch() {
   std::random_device rd;
   const std::uint64_t v = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
+  return hex64(v);
 }
 
 }  // namespace
