@@ -96,8 +96,20 @@ struct closing_reader {
 TEST(BridgeLifecycle, SigtermSendsEachClientWhatWasQueuedThen1001AndExitsZeroWithin2s) {
   scoped_segment_name name("life");
   auto seg = shm::segment::open_or_create(small_options(name.name, 4, 1u << 22));
+#if defined(RINGCAST_TSAN)
+  // The 2 s exit is a promise of the real build. Instrumented, both the
+  // bridge and these clients run several times slower, and 1.5 s of grace
+  // did not flush 20000 frames (CI: 19197 of them). What TSan checks here
+  // is that the shutdown flushes without a race, so it gets more time.
+  const std::string grace = "6000";
+  constexpr long k_exit_within_ms = 8000;
+#else
+  const std::string grace = "1500";  // the default
+  constexpr long k_exit_within_ms = 2000;
+#endif
   // Queues large enough that nothing is dropped while the clients do not read.
-  auto bridge = running_bridge::start(name.name, {"--queue-messages", "100000", "--queue-bytes", "67108864"});
+  auto bridge = running_bridge::start(
+      name.name, {"--queue-messages", "100000", "--queue-bytes", "67108864", "--shutdown-grace", grace});
   auto alice = connect_user(bridge.port(), "alice");
   auto root = connect_user(bridge.port(), "root", true);
   ASSERT_TRUE(alice.ws->open() && root.ws->open());
@@ -127,7 +139,7 @@ TEST(BridgeLifecycle, SigtermSendsEachClientWhatWasQueuedThen1001AndExitsZeroWit
   ms took{0};
   std::thread stopper([&] {
     const auto t0 = steady::now();
-    status = bridge.stop(5s);
+    status = bridge.stop(std::chrono::milliseconds(k_exit_within_ms + 3000));
     took = since(t0);
   });
   std::this_thread::sleep_for(100ms);  // the clients start reading only once the shutdown is under way
@@ -140,9 +152,9 @@ TEST(BridgeLifecycle, SigtermSendsEachClientWhatWasQueuedThen1001AndExitsZeroWit
     EXPECT_TRUE(rr.closed);
   }
   stopper.join();
-  ASSERT_TRUE(status.has_value()) << "still running 5 s after SIGTERM";
+  ASSERT_TRUE(status.has_value()) << "still running long after SIGTERM";
   EXPECT_TRUE(exited_with(*status, 0)) << describe_status(*status);
-  EXPECT_LT(took.count(), 2000) << "SIGTERM to exit took " << took.count() << " ms";
+  EXPECT_LT(took.count(), k_exit_within_ms) << "SIGTERM to exit took " << took.count() << " ms";
 
   for (auto* c : {&alice, &root}) {
     SCOPED_TRACE(str(c->status, "userId"));
