@@ -1,11 +1,14 @@
 #include "config.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <string_view>
 #include <thread>
+
+#include "client_op.hpp"
 
 namespace ringcast::bridge {
 
@@ -104,7 +107,20 @@ const std::vector<option>& options() {
       {"web-root", "directory of the dashboard's static files",
        [](const bridge_config&) { return std::string(RINGCAST_WEB_ROOT); },
        [](bridge_config& c, std::string_view v) { c.web_root = std::string(v); }},
-      {"snapshot-users", "users whose latest events /api/snapshot keeps", RC_NUM(snapshot_users)},
+      {"history-per-user", "events kept per user (and of the global ones) for resume", RC_NUM(history_per_user)},
+      {"history-age", "events older than this are not replayed", RC_MS(history_age)},
+      {"history-bytes", "memory for the resume history, all users together", RC_NUM(history_bytes)},
+      {"kept-users", "users whose latest events (/api/snapshot) and history are kept", RC_NUM(kept_users)},
+      {"log-level", "system_log events below this level (DEBUG, INFO, WARN, ERROR) are not sent",
+       [](const bridge_config& c) { return std::string(wire_name(c.log_level)); },
+       [](bridge_config& c, std::string_view v) {
+         std::string upper(v);
+         for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+         const auto level = log_level_from_wire(upper);
+         if (!level) throw std::invalid_argument("not one of DEBUG, INFO, WARN, ERROR");
+         c.log_level = *level;
+       }},
+      {"log-rate", "system_log events per client per second; the rest are summarised", RC_NUM(log_rate)},
       {"startup-hold", "at start, how long events wait in the ring for clients to (re)connect (0 = none)",
        [](const bridge_config& c) { return show_ms(c.startup_hold); },
        [](bridge_config& c, std::string_view v) {

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "ringcast/shm/payloads.hpp"
+
 namespace ringcast::bridge {
 
 struct bridge_config {
@@ -42,9 +44,18 @@ struct bridge_config {
   std::chrono::milliseconds ping_interval{15'000};  // well inside proxies' 60 s idle cut-offs
   std::chrono::milliseconds idle_timeout{30'000};   // two missed pings: the peer is gone
 
+  // History for resume (per user, and bridge-wide) and the snapshot.
+  std::uint32_t history_per_user = 4096;          // a minute of a busy user's stream: a reconnect, not a replay of the day
+  std::chrono::milliseconds history_age{300'000};  // 5 min: longer away, the snapshot is the better start
+  std::size_t history_bytes = 256u << 20;        // all users together: the bound on the history's memory
+  std::size_t kept_users = 10'000;  // users whose latest events and history are kept (least recently active forgotten)
+
+  // system_log.
+  shm::log_level log_level = shm::log_level::debug;  // bridge-wide minimum: below it, logs are not sent at all
+  std::uint32_t log_rate = 100;  // per client per second; beyond it a "logs:suppressed" summary, once a second
+
   // HTTP.
   std::filesystem::path web_root;  // "" = the dashboard in the source tree (RINGCAST_WEB_ROOT at build time)
-  std::size_t snapshot_users = 10'000;  // users whose latest events are kept for /api/snapshot (LRU beyond)
 
   // After a (re)start, events wait in the ring this long before the drain
   // begins, so that dashboards reconnecting to a restarted bridge receive

@@ -9,10 +9,9 @@ namespace ringcast::bridge {
 
 namespace {
 
-// Longest doorbell sleep. A command (a new session, a snapshot question)
-// rings the doorbell, but one rung just before the drain thread sleeps can
-// be missed; this bounds the delay of such a command.
-constexpr std::chrono::milliseconds k_max_sleep{20};
+// Longest doorbell sleep: how late periodic work (history expiry, log
+// summaries) may run. Commands wake the thread at once (wake()).
+constexpr std::chrono::milliseconds k_max_sleep{50};
 
 }  // namespace
 
@@ -23,7 +22,13 @@ drain::~drain() { stop(); }
 
 void drain::start() { thread_ = std::thread([this] { loop(); }); }
 
-void drain::wake() noexcept { shm::detail::futex_wake_all(ctx_.segment->header().doorbell.sleeping); }
+void drain::wake() noexcept {
+  // seq_cst RMW: the StoreLoad before wake_if_sleeping()'s doorbell load
+  // (Dekker's pattern with consumer::wait()); it also orders the command
+  // pushed before it ahead of the loop's reset below.
+  work_.exchange(1, std::memory_order_seq_cst);
+  consumer_->wake_if_sleeping();
+}
 
 void drain::stop() {
   if (!thread_.joinable()) return;
@@ -35,7 +40,14 @@ void drain::stop() {
 void drain::loop() {
   auto on_record = [this](const shm::record_view& r) {
     ctx_.metrics.drained(1);
-    if (r.gap + r.lost != 0) ctx_.metrics.ring_gap(r.gap + r.lost);
+    if (const std::uint64_t n = r.gap + r.lost; n != 0) {
+      // The lost events take seqs too, so that every session is told
+      // which range it will never see.
+      ctx_.metrics.ring_gap(n);
+      const std::uint64_t from = seq_ + 1;
+      seq_ += n;
+      routes_.ring_gap(from, seq_, n);
+    }
     frame_ptr f = encode_event(r, seq_ + 1);
     if (!f) {
       ctx_.metrics.undecodable();
@@ -52,8 +64,12 @@ void drain::loop() {
   }
   while (!stop_.load(std::memory_order_relaxed)) {
     try {
+      // Reset before the commands are read (seq_cst RMW, see wake()): a
+      // command pushed after this sets work_ again and wait() returns.
+      if (work_.load(std::memory_order_relaxed) != 0) work_.exchange(0, std::memory_order_seq_cst);
       routes_.apply_commands();
-      if (consumer_->poll(on_record) == 0 && !routes_.commands_pending()) consumer_->wait(k_max_sleep);
+      routes_.tick();
+      if (consumer_->poll(on_record) == 0 && !routes_.commands_pending()) consumer_->wait(k_max_sleep, &work_);
     } catch (const std::bad_alloc&) {
       // The lane batch in hand stays unread (poll()'s contract) and is
       // handed out again; give the allocator a moment rather than spin.

@@ -40,6 +40,7 @@ class drain {
   router& routes_;
   std::unique_ptr<shm::consumer> consumer_;
   std::atomic<bool> stop_{false};  // relaxed: polled each round; join() orders the rest
+  std::atomic<std::uint32_t> work_{0};  // 1: commands to apply (wake())
   std::thread thread_;
   std::uint64_t seq_ = 0;
 };

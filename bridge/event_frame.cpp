@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "event_key.hpp"
 #include "ringcast/shm/json_encode.hpp"
 
 namespace ringcast::bridge {
@@ -12,6 +13,9 @@ frame_ptr encode_event(const shm::record_view& r, std::uint64_t seq) {
   f->seq = seq;
   f->type = r.type;
   f->user_id.assign(r.user_id);
+  auto facts = classify_event(r);
+  f->key = std::move(facts.key);
+  if (facts.level) f->log_level = static_cast<std::int8_t>(*facts.level);
 
   std::string& t = f->text;
   // Envelope (~120 B) plus the payload; one reservation for the common case.
@@ -36,9 +40,10 @@ std::string hex64(std::uint64_t v) {
   return buf;
 }
 
-frame_ptr control_frame(std::string text) {
+frame_ptr control_frame(std::string text, std::uint64_t seq) {
   auto f = std::make_shared<event_frame>();
   f->text = std::move(text);
+  f->seq = seq;
   return f;
 }
 

@@ -5,8 +5,10 @@
 //   {"type":"PNL_UPDATE","seq":42,"timestamp":"2026-11-22T02:40:41.123456Z",
 //    "userId":"alice","payload":{...}}
 //
-// Control messages a session writes to its own client (connection:status,
-// pong, errors) are frames too, with seq 0 and no producer timestamp.
+// Control messages (connection:status, pong, errors, gap notices, resume
+// answers) are frames too, with type 0 and no producer timestamp. Their seq
+// is 0, except a ring-gap notice's: the last seq it stands for, so that it
+// sorts among events in the history.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,10 @@ struct event_frame {
   std::uint64_t seq = 0;          // the bridge's sequence (decision 0005); 0 for control messages
   std::uint16_t type = 0;         // shm::event_type; 0 for control messages
   std::string user_id;            // empty: a global event
+  std::string key;                // conflation key (event_key.hpp); empty: a stream event
+  std::int8_t log_level = -1;     // system_log: its shm::log_level; else -1
+
+  [[nodiscard]] bool is_event() const noexcept { return type != 0; }
 };
 
 using frame_ptr = std::shared_ptr<const event_frame>;
@@ -37,6 +43,6 @@ using frame_ptr = std::shared_ptr<const event_frame>;
 [[nodiscard]] std::string hex64(std::uint64_t v);
 
 // A control message: `text` as is.
-[[nodiscard]] frame_ptr control_frame(std::string text);
+[[nodiscard]] frame_ptr control_frame(std::string text, std::uint64_t seq = 0);
 
 }  // namespace ringcast::bridge

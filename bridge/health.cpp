@@ -10,7 +10,8 @@
 
 namespace ringcast::bridge {
 
-std::string health_json(const bridge_context& ctx, const std::vector<session_stats>& sessions) {
+std::string health_json(const bridge_context& ctx, const router_report& report) {
+  const auto& sessions = report.sessions;
   namespace json = boost::json;
   const auto sample = tools::stat::take_sample(*ctx.segment);
   std::uint64_t published = 0, ring_dropped = 0, lag_bytes = 0;
@@ -44,6 +45,13 @@ std::string health_json(const bridge_context& ctx, const std::vector<session_sta
                  {"eventsUndecodable", ctx.metrics.undecodable_events()},
                  {"framesDelivered", ctx.metrics.frames_delivered()},
                  {"sessionDrops", ctx.metrics.drops_total()}};
+  const auto& h = report.history;
+  o["history"] = {{"events", h.events},
+                  {"bytes", h.bytes},
+                  {"limitBytes", ctx.config.history_bytes},
+                  {"users", h.users},
+                  {"oldestSeq", h.oldest_seq},
+                  {"evictedUpTo", h.evicted_upto}};
   json::array list;
   for (std::size_t i = 0; i < sessions.size() && i < k_health_sessions_listed; ++i) {
     const auto& s = sessions[i];
@@ -53,7 +61,10 @@ std::string health_json(const bridge_context& ctx, const std::vector<session_sta
                     {"queuedMessages", s.queued_messages},
                     {"queuedBytes", s.queued_bytes},
                     {"dropped", s.dropped},
-                    {"delivered", s.delivered}});
+                    {"delivered", s.delivered},
+                    {"conflated", s.conflated},
+                    {"gapNotices", s.gap_notices},
+                    {"logsSuppressed", s.logs_suppressed}});
   }
   o["sessions"] = {{"count", sessions.size()}, {"listed", list.size()}, {"list", std::move(list)}};
   return json::serialize(o);

@@ -6,14 +6,14 @@
 
 #include "bridge_context.hpp"
 #include "event_frame.hpp"
-#include "ws_session.hpp"
+#include "router.hpp"
 
 namespace ringcast::bridge {
 
 // Sessions beyond this many are counted, not listed, in /health.
 inline constexpr std::size_t k_health_sessions_listed = 1000;
 
-[[nodiscard]] std::string health_json(const bridge_context& ctx, const std::vector<session_stats>& sessions);
+[[nodiscard]] std::string health_json(const bridge_context& ctx, const router_report& report);
 
 // {"epoch":"..","events":[<frame>, ...]}: each element is the exact text the
 // socket would have carried for that event.

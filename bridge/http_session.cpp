@@ -206,6 +206,12 @@ void http_session::upgrade(request req) {
     send(json_error(req, http::status::unauthorized, auth.code, auth.message));
     return;
   }
+  auto parsed = parse_ws_options(req.target());
+  if (const auto* e = std::get_if<op_error>(&parsed.value)) {
+    ctx_.metrics.handshake_refused(400);
+    send(json_error(req, http::status::bad_request, std::string(code(*e)), parsed.detail));
+    return;
+  }
   admission_ticket ticket;
   switch (ctx_.admit.try_admit(auth.claims.user_id, ticket)) {
     case admit_verdict::admitted: break;
@@ -224,7 +230,7 @@ void http_session::upgrade(request req) {
   session_identity who{ctx_.next_session_id.fetch_add(1, std::memory_order_relaxed), auth.claims.user_id,
                        auth.claims.admin};
   auto ws = std::make_shared<ws_session>(std::move(stream_), ctx_, std::move(who), std::move(ticket));
-  ws->run(std::move(req), std::move(auth.subprotocol));
+  ws->run(std::move(req), std::move(auth.subprotocol), std::get<ws_options>(std::move(parsed.value)));
 }
 
 void http_session::handle(request req) {
@@ -253,8 +259,8 @@ void http_session::handle(request req) {
   };
 
   if (path == "/health") {
-    ctx_.routes->sessions([&ctx = ctx_, reply_later](std::vector<session_stats> sessions) {
-      reply_later(health_json(ctx, sessions), "application/json");
+    ctx_.routes->report([&ctx = ctx_, reply_later](router_report report) {
+      reply_later(health_json(ctx, report), "application/json");
     });
     return;
   }

@@ -46,7 +46,7 @@ int close_code(close_reason r) noexcept {
 }
 
 void bridge_metrics::handshake_refused(int status) noexcept {
-  const std::size_t i = status == 401 ? 0 : status == 403 ? 1 : 2;
+  const std::size_t i = status == 401 ? 0 : status == 403 ? 1 : status == 400 ? 3 : 2;
   refused_[i].fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -98,7 +98,8 @@ std::string bridge_metrics::render_prometheus() const {
   f.push_back(family("ringcast_events_undecodable_total",
                      "Events whose type or schema version this bridge cannot encode; not sent.", MetricType::Counter,
                      {counter(as_double(undecodable_))}));
-  f.push_back(family("ringcast_frames_delivered_total", "WebSocket messages fully written to a client socket.",
+  f.push_back(family("ringcast_frames_delivered_total",
+                     "Events and control messages fully written to a client socket (each event of a batch counts).",
                      MetricType::Counter, {counter(as_double(frames_))}));
   f.push_back(family("ringcast_frame_bytes_delivered_total", "Bytes of those messages.", MetricType::Counter,
                      {counter(as_double(frame_bytes_))}));
@@ -122,7 +123,18 @@ std::string bridge_metrics::render_prometheus() const {
   f.push_back(family("ringcast_handshakes_refused_total", "Connections refused before the WebSocket upgrade, by HTTP status.",
                      MetricType::Counter,
                      {counter(as_double(refused_[0]), {{"status", "401"}}), counter(as_double(refused_[1]), {{"status", "403"}}),
-                      counter(as_double(refused_[2]), {{"status", "429_503"}})}));
+                      counter(as_double(refused_[2]), {{"status", "429_503"}}),
+                      counter(as_double(refused_[3]), {{"status", "400"}})}));
+  f.push_back(family("ringcast_events_conflated_total",
+                     "Queued state events replaced by a newer one of the same key for a slow client.",
+                     MetricType::Counter, {counter(as_double(conflated_))}));
+  f.push_back(family("ringcast_gap_notices_total", "stream:gap notices queued for slow clients.", MetricType::Counter,
+                     {counter(as_double(gap_notices_))}));
+  f.push_back(family("ringcast_logs_suppressed_total", "system_log events over a client's rate limit, summarised.",
+                     MetricType::Counter, {counter(as_double(logs_suppressed_))}));
+  f.push_back(family("ringcast_resumes_total", "Resume requests, by answer.", MetricType::Counter,
+                     {counter(as_double(resumes_[0]), {{"result", "replayed"}}),
+                      counter(as_double(resumes_[1]), {{"result", "gap"}})}));
 
   ClientMetric sessions;
   sessions.gauge.value = static_cast<double>(sessions_.load(std::memory_order_relaxed));

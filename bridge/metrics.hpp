@@ -52,6 +52,10 @@ class bridge_metrics {
   void session_opened() noexcept { sessions_.fetch_add(1, std::memory_order_relaxed); }
   void session_closed() noexcept { sessions_.fetch_sub(1, std::memory_order_relaxed); }
   void handshake_refused(int status) noexcept;
+  void conflated() noexcept { conflated_.fetch_add(1, std::memory_order_relaxed); }
+  void gap_notice() noexcept { gap_notices_.fetch_add(1, std::memory_order_relaxed); }
+  void log_suppressed() noexcept { logs_suppressed_.fetch_add(1, std::memory_order_relaxed); }
+  void resumed(bool replayed) noexcept { resumes_[replayed ? 0 : 1].fetch_add(1, std::memory_order_relaxed); }
   // A frame fully written to a client's socket; latency_ns < 0 for control frames.
   void delivered(std::size_t bytes, std::int64_t latency_ns) noexcept;
 
@@ -77,7 +81,11 @@ class bridge_metrics {
   std::atomic<std::int64_t> sessions_{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(drop_reason::count)> drops_{};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(close_reason::count)> closes_{};
-  std::array<std::atomic<std::uint64_t>, 3> refused_{};  // 401, 403, 429/503
+  std::array<std::atomic<std::uint64_t>, 4> refused_{};  // 401, 403, 429/503, 400
+  std::atomic<std::uint64_t> conflated_{0};
+  std::atomic<std::uint64_t> gap_notices_{0};
+  std::atomic<std::uint64_t> logs_suppressed_{0};
+  std::array<std::atomic<std::uint64_t>, 2> resumes_{};  // replayed, gap
   std::array<std::atomic<std::uint64_t>, k_latency_bounds_us.size() + 1> latency_buckets_{};
   std::atomic<std::uint64_t> latency_sum_ns_{0};
 };

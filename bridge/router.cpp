@@ -1,6 +1,7 @@
 #include "router.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -15,21 +16,43 @@ void erase_session(std::vector<std::shared_ptr<ws_session>>& v, const ws_session
   std::erase_if(v, [s](const auto& p) { return p.get() == s; });
 }
 
+std::int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+boost::json::array type_names(const type_set& types) {
+  boost::json::array a;
+  for (std::uint16_t t = 1; t < shm::k_event_type_count; ++t)
+    if (types.test(t)) a.emplace_back(shm::wire_name(static_cast<shm::event_type>(t)));
+  return a;
+}
+
+history_limits limits_of(const bridge_config& c) {
+  return {c.history_per_user, c.history_bytes, c.history_age, c.kept_users};
+}
+
+// Periodic work (history expiry, log summaries) runs at most this often.
+constexpr std::int64_t k_tick_ns = 100'000'000;
+
 }  // namespace
 
-router::router(bridge_context& ctx, std::function<void()> wake) : ctx_(ctx), wake_(std::move(wake)) {}
+router::router(bridge_context& ctx, std::function<void()> wake)
+    : ctx_(ctx), wake_(std::move(wake)), history_(limits_of(ctx.config)) {}
 
 void router::push(command c) {
   commands_.push(std::move(c));
   wake_();
 }
 
-void router::add(std::shared_ptr<ws_session> s) { push(add_cmd{std::move(s)}); }
+void router::add(std::shared_ptr<ws_session> s, ws_options options) { push(add_cmd{std::move(s), std::move(options)}); }
 void router::remove(std::shared_ptr<ws_session> s) { push(remove_cmd{std::move(s)}); }
+void router::session_op(std::shared_ptr<ws_session> s, client_op op) { push(op_cmd{std::move(s), std::move(op)}); }
+void router::refill(std::shared_ptr<ws_session> s) { push(refill_cmd{std::move(s)}); }
 void router::snapshot(std::string user_id, snapshot_reply reply) {
   push(snapshot_cmd{std::move(user_id), std::move(reply)});
 }
-void router::sessions(sessions_reply reply) { push(sessions_cmd{std::move(reply)}); }
+void router::report(report_reply reply) { push(report_cmd{std::move(reply)}); }
 
 void router::apply_commands() {
   commands_.take_all([this](command& c) { std::visit([this](auto& cmd) { apply(cmd); }, c); });
@@ -56,7 +79,12 @@ void router::apply(add_cmd& c) {
   o["epoch"] = ctx_.epoch;
   o["seq"] = last_seq_;
   o["segment"] = {{"name", ctx_.segment->name()}, {"epoch", hex64(ctx_.segment->epoch())}};
-  c.s->offer(control_frame(boost::json::serialize(o)));
+  auto& out = c.s->outbox();
+  c.s->offer(control_frame(boost::json::serialize(o)), steady_now_ns());
+  // The /ws query's options hold from the first event on.
+  if (c.options.types) out.set_types(*c.options.types);
+  if (c.options.level) out.set_log_level(static_cast<std::int8_t>(*c.options.level));
+  if (c.options.resume) resume(*c.s, *c.options.resume);
 
   all_.push_back(c.s);
   if (who.admin)
@@ -76,6 +104,77 @@ void router::apply(remove_cmd& c) {
   }
 }
 
+void router::apply(op_cmd& c) {
+  if (c.s->finished()) return;
+  auto& out = c.s->outbox();
+  const auto now = steady_now_ns();
+  boost::json::object o;
+  switch (c.op.kind) {
+    case op_kind::subscribe:
+    case op_kind::unsubscribe:
+      if (c.op.kind == op_kind::subscribe)
+        out.subscribe(c.op.types);
+      else
+        out.unsubscribe(c.op.types);
+      // In the stream: what follows this answer is filtered by it.
+      o["type"] = "subscribed";
+      o["types"] = type_names(out.types());
+      c.s->offer(control_frame(boost::json::serialize(o)), now);
+      return;
+    case op_kind::log_level:
+      out.set_log_level(static_cast<std::int8_t>(c.op.level));
+      o["type"] = "log_level";
+      o["level"] = wire_name(c.op.level);
+      c.s->offer(control_frame(boost::json::serialize(o)), now);
+      return;
+    case op_kind::resume: resume(*c.s, c.op.resume); return;
+    case op_kind::ping:
+    case op_kind::batch: return;  // the session's own
+  }
+}
+
+void router::resume(ws_session& s, const resume_point& from) {
+  // Runs on the drain thread: nothing can be routed between the history
+  // read here and the replay queued behind the answer, so the replay ends
+  // where the live stream goes on.
+  const auto now = steady_now_ns();
+  const auto& who = s.identity();
+  std::optional<std::vector<frame_ptr>> replay;
+  const char* reason = nullptr;
+  std::string epoch = from.epoch;  // hex in either case; ours is written in lower case
+  for (auto& ch : epoch) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (epoch != ctx_.epoch)
+    reason = "epoch";  // another bridge run numbered those seqs
+  else if (from.last_seq > last_seq_)
+    reason = "unknown_seq";  // ahead of anything this run has sent
+  else if (!(replay = history_.since(who.user_id, who.admin, from.last_seq)))
+    reason = "too_old";  // part of what followed it is no longer kept
+  boost::json::object o;
+  if (reason != nullptr) {
+    ctx_.metrics.resumed(false);
+    o["type"] = "resume:gap";
+    o["reason"] = reason;
+    o["epoch"] = ctx_.epoch;
+    o["lastSeq"] = from.last_seq;
+    o["seq"] = last_seq_;
+    o["snapshot"] = "/api/snapshot";
+    o["message"] = "the events after lastSeq cannot be replayed: fetch /api/snapshot, then apply the live stream";
+    s.offer(control_frame(boost::json::serialize(o)), now);
+    return;
+  }
+  ctx_.metrics.resumed(true);
+  o["type"] = "resume:ok";
+  o["epoch"] = ctx_.epoch;
+  o["lastSeq"] = from.last_seq;
+  o["toSeq"] = last_seq_;
+  s.offer(control_frame(boost::json::serialize(o)), now);
+  for (const auto& f : *replay) s.offer(f, now);
+}
+
+void router::apply(refill_cmd& c) {
+  if (!c.s->finished()) c.s->refill();
+}
+
 void router::apply(snapshot_cmd& c) {
   std::vector<frame_ptr> out;
   for (const auto& f : global_latest_)
@@ -87,11 +186,12 @@ void router::apply(snapshot_cmd& c) {
   c.reply(std::move(out));
 }
 
-void router::apply(sessions_cmd& c) {
-  std::vector<session_stats> out;
-  out.reserve(all_.size());
-  for (const auto& s : all_) out.push_back(s->stats());
-  c.reply(std::move(out));
+void router::apply(report_cmd& c) {
+  router_report r;
+  r.sessions.reserve(all_.size());
+  for (const auto& s : all_) r.sessions.push_back(s->stats());
+  r.history = history_.stats();
+  c.reply(std::move(r));
 }
 
 void router::remember(const frame_ptr& f) {
@@ -102,7 +202,7 @@ void router::remember(const frame_ptr& f) {
   }
   auto it = user_latest_.find(f->user_id);
   if (it == user_latest_.end()) {
-    if (user_latest_.size() >= ctx_.config.snapshot_users) {
+    if (user_latest_.size() >= ctx_.config.kept_users) {
       user_latest_.erase(lru_.back());  // the user idle the longest
       lru_.pop_back();
     }
@@ -116,19 +216,52 @@ void router::remember(const frame_ptr& f) {
 
 void router::route(const frame_ptr& f) {
   last_seq_ = f->seq;
+  // Below the bridge-wide log level: as if never published (its seq is
+  // skipped, which clients do not count on: decision 0005).
+  if (f->log_level >= 0 && f->log_level < static_cast<std::int8_t>(ctx_.config.log_level)) return;
+  const auto now = steady_now_ns();
   remember(f);
+  history_.append(f, now);
   if (f->user_id.empty()) {
-    for (const auto& s : all_) s->offer(f);
+    for (const auto& s : all_) s->offer(f, now);
     return;
   }
   if (auto it = by_user_.find(f->user_id); it != by_user_.end())
-    for (const auto& s : it->second) s->offer(f);
-  for (const auto& s : admins_) s->offer(f);
+    for (const auto& s : it->second) s->offer(f, now);
+  for (const auto& s : admins_) s->offer(f, now);
+}
+
+void router::ring_gap(std::uint64_t from, std::uint64_t to, std::uint64_t count) {
+  last_seq_ = to;
+  boost::json::object o;
+  o["type"] = "stream:gap";
+  o["fromSeq"] = from;
+  o["toSeq"] = to;
+  o["dropped"] = count;
+  o["reason"] = "producers_dropped";
+  // seq = to: it sorts among events in the history, and a resume over
+  // this range replays the notice.
+  const frame_ptr f = control_frame(boost::json::serialize(o), to);
+  const auto now = steady_now_ns();
+  history_.append(f, now);
+  for (const auto& s : all_) s->offer(f, now);
+}
+
+void router::tick() {
+  const auto now = steady_now_ns();
+  if (now < next_tick_ns_) return;
+  next_tick_ns_ = now + k_tick_ns;
+  history_.expire(now);
+  for (const auto& s : all_)
+    if (s->outbox().wants_tick()) s->tick(now);
 }
 
 void router::close_all() {
   apply_commands();
-  for (const auto& s : all_) s->request_close(close_reason::going_away, "bridge shutting down", true);
+  for (const auto& s : all_) {
+    s->outbox().flush_all();
+    s->request_close(close_reason::going_away, "bridge shutting down", true);
+  }
 }
 
 }  // namespace ringcast::bridge

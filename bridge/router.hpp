@@ -1,4 +1,5 @@
-// userId -> sessions, and the latest event per type for /api/snapshot.
+// userId -> sessions, the latest event per type for /api/snapshot, and the
+// history that resume replays.
 //
 // The router belongs to the drain thread: route() runs there for every
 // event, with no lock. Everything else reaches it as a command through a
@@ -20,15 +21,22 @@
 #include <variant>
 #include <vector>
 
+#include "client_op.hpp"
 #include "command_inbox.hpp"
 #include "event_frame.hpp"
+#include "history.hpp"
 #include "ringcast/shm/schema.hpp"
 #include "ws_session.hpp"
 
 namespace ringcast::bridge {
 
 using snapshot_reply = std::function<void(std::vector<frame_ptr>)>;
-using sessions_reply = std::function<void(std::vector<session_stats>)>;
+// What /health shows of the drain thread's state.
+struct router_report {
+  std::vector<session_stats> sessions;
+  history_stats history;
+};
+using report_reply = std::function<void(router_report)>;
 
 class router {
  public:
@@ -36,20 +44,38 @@ class router {
   router(bridge_context& ctx, std::function<void()> wake);
 
   // Any thread.
-  void add(std::shared_ptr<ws_session> s);
+  // `options`: the /ws query's subscription, log level and resume point.
+  void add(std::shared_ptr<ws_session> s, ws_options options);
   void remove(std::shared_ptr<ws_session> s);
+  // An op the drain thread carries out: subscribe, unsubscribe, log_level, resume.
+  void session_op(std::shared_ptr<ws_session> s, client_op op);
+  // The session's window ran low: move its backlog in.
+  void refill(std::shared_ptr<ws_session> s);
   void snapshot(std::string user_id, snapshot_reply reply);
-  void sessions(sessions_reply reply);
+  void report(report_reply reply);
 
   // Drain thread.
   void apply_commands();
   [[nodiscard]] bool commands_pending() const noexcept { return commands_.maybe_pending(); }
   void route(const frame_ptr& f);
+  // The producers' ring lost `count` events, which the drain numbered
+  // from..to: every session is told (whose they were is unknown).
+  void ring_gap(std::uint64_t from, std::uint64_t to, std::uint64_t count);
+  // Periodic work: history expiry, log-suppression summaries.
+  void tick();
   // Shutdown: every session is asked to close with 1001 after what it has queued.
   void close_all();
 
  private:
   struct add_cmd {
+    std::shared_ptr<ws_session> s;
+    ws_options options;
+  };
+  struct op_cmd {
+    std::shared_ptr<ws_session> s;
+    client_op op;
+  };
+  struct refill_cmd {
     std::shared_ptr<ws_session> s;
   };
   struct remove_cmd {
@@ -59,16 +85,19 @@ class router {
     std::string user_id;
     snapshot_reply reply;
   };
-  struct sessions_cmd {
-    sessions_reply reply;
+  struct report_cmd {
+    report_reply reply;
   };
-  using command = std::variant<add_cmd, remove_cmd, snapshot_cmd, sessions_cmd>;
+  using command = std::variant<add_cmd, remove_cmd, op_cmd, refill_cmd, snapshot_cmd, report_cmd>;
 
   void push(command c);
   void apply(add_cmd& c);
   void apply(remove_cmd& c);
+  void apply(op_cmd& c);
+  void apply(refill_cmd& c);
+  void resume(ws_session& s, const resume_point& from);
   void apply(snapshot_cmd& c);
-  void apply(sessions_cmd& c);
+  void apply(report_cmd& c);
   void remember(const frame_ptr& f);
 
   using latest = std::array<frame_ptr, shm::k_event_type_count>;
@@ -85,7 +114,9 @@ class router {
   latest global_latest_;
   std::list<std::string> lru_;  // users with a snapshot, most recent first
   std::unordered_map<std::string, std::pair<latest, std::list<std::string>::iterator>> user_latest_;
+  history history_;
   std::uint64_t last_seq_ = 0;
+  std::int64_t next_tick_ns_ = 0;
 };
 
 }  // namespace ringcast::bridge

@@ -27,6 +27,10 @@ std::int64_t steady_ns() {
 // Control replies a session may hold while its client is not reading them.
 constexpr std::size_t k_max_pending_control = 64;
 
+// A batch: at most the window, and about one socket buffer's worth.
+constexpr std::size_t k_max_batch_bytes = 64 * 1024;
+constexpr std::uint64_t k_refill_at = session_outbox::k_window_messages / 2;
+
 }  // namespace
 
 ws_session::ws_session(beast::tcp_stream&& stream, bridge_context& ctx, session_identity who, admission_ticket ticket)
@@ -35,11 +39,14 @@ ws_session::ws_session(beast::tcp_stream&& stream, bridge_context& ctx, session_
       ctx_(ctx),
       who_(std::move(who)),
       ticket_(std::move(ticket)),
-      tick_(ws_.get_executor()) {}
+      tick_(ws_.get_executor()),
+      outbox_(*this, ctx.config, ctx.metrics) {}
 
 ws_session::~ws_session() = default;
 
-void ws_session::run(http::request<http::string_body> request, std::string subprotocol) {
+void ws_session::run(http::request<http::string_body> request, std::string subprotocol, ws_options options) {
+  batch_ = options.batch;
+  options_ = std::move(options);
   // Timeouts are the session's own (tick): the TCP layer's would cut a
   // healthy idle dashboard. Beast's handshake timeout bounds the accept.
   beast::get_lowest_layer(ws_).expires_never();
@@ -75,7 +82,7 @@ void ws_session::on_accept(beast::error_code ec) {
   op_tokens_ = static_cast<double>(ctx_.config.ops_burst);
   op_refill_ = now;
   // The router queues connection:status first, then events.
-  ctx_.routes->add(shared_from_this());
+  ctx_.routes->add(shared_from_this(), std::move(options_));
   do_read();
   arm_tick();
 }
@@ -127,6 +134,18 @@ void ws_session::handle_op() {
     if (const auto* op = std::get_if<client_op>(&parsed.value)) {
       switch (op->kind) {
         case op_kind::ping: send_control(pong_reply()); break;
+        case op_kind::batch:
+          batch_ = op->batch;
+          send_control(op->batch ? R"({"type":"batch","enabled":true})" : R"({"type":"batch","enabled":false})");
+          break;
+        case op_kind::subscribe:
+        case op_kind::unsubscribe:
+        case op_kind::log_level:
+        case op_kind::resume:
+          // The drain thread's: its answer goes in the stream, where the
+          // change takes effect.
+          ctx_.routes->session_op(shared_from_this(), *op);
+          break;
       }
     } else {
       ++op_errors_;
@@ -147,30 +166,55 @@ void ws_session::send_control(std::string text) {
   if (!write_armed_.exchange(true, std::memory_order_acq_rel)) pump();
 }
 
-void ws_session::offer(const frame_ptr& frame) noexcept {
+void ws_session::offer(const frame_ptr& frame, std::int64_t now_ns) {
   if (closing_.load(std::memory_order_relaxed)) {
-    note_drop(drop_reason::closing);
+    ctx_.metrics.dropped(drop_reason::closing);
     return;
   }
+  outbox_.offer(frame, now_ns);
+  keep_filled();
+}
+
+void ws_session::refill() {
+  outbox_.flush();
+  keep_filled();
+}
+
+void ws_session::tick(std::int64_t now_ns) {
+  outbox_.tick(now_ns);
+  keep_filled();
+}
+
+void ws_session::keep_filled() {
+  // Dekker's pattern with pump()'s (fetch_sub queued_messages_; load
+  // refill_wanted_), all seq_cst: either the strand sees the flag when it
+  // takes the window below half and asks for a refill, or this thread sees
+  // the window already below half and refills now.
+  while (outbox_.backlogged()) {
+    refill_wanted_.store(true, std::memory_order_seq_cst);
+    if (queued_messages_.load(std::memory_order_seq_cst) > k_refill_at) return;
+    if (!refill_wanted_.exchange(false, std::memory_order_seq_cst)) return;  // the strand's refill is on its way
+    const auto before = queued_messages_.load(std::memory_order_relaxed);
+    outbox_.flush();
+    if (queued_messages_.load(std::memory_order_relaxed) == before) return;  // nothing could move (no memory)
+  }
+}
+
+std::uint64_t ws_session::window_messages() const noexcept {
+  return queued_messages_.load(std::memory_order_relaxed);
+}
+
+std::uint64_t ws_session::window_bytes() const noexcept { return queued_bytes_.load(std::memory_order_relaxed); }
+
+bool ws_session::push(const frame_ptr& frame) noexcept {
   const std::uint64_t size = frame->text.size();
-  // Only this thread adds to the counters, so a check then an add cannot
-  // overshoot; the strand only takes away.
-  if (queued_messages_.load(std::memory_order_relaxed) >= ctx_.config.queue_messages) {
-    note_drop(drop_reason::queue_messages);
-    return;
-  }
-  if (queued_bytes_.load(std::memory_order_relaxed) + size > ctx_.config.queue_bytes) {
-    note_drop(drop_reason::queue_bytes);
-    return;
-  }
   // Counted before the enqueue, so that the strand never subtracts first.
   queued_bytes_.fetch_add(size, std::memory_order_relaxed);
-  queued_messages_.fetch_add(1, std::memory_order_relaxed);
+  queued_messages_.fetch_add(1, std::memory_order_seq_cst);
   if (!events_.enqueue(frame)) {  // a new block could not be allocated
     queued_bytes_.fetch_sub(size, std::memory_order_relaxed);
-    queued_messages_.fetch_sub(1, std::memory_order_relaxed);
-    note_drop(drop_reason::queue_messages);
-    return;
+    queued_messages_.fetch_sub(1, std::memory_order_seq_cst);
+    return false;
   }
   // acq_rel: the release publishes nothing new (the queue did), the acquire
   // pairs with pump()'s disarming exchange. Only the thread that flips
@@ -183,42 +227,50 @@ void ws_session::offer(const frame_ptr& frame) noexcept {
       request_close(close_reason::error, "", false);
     }
   }
+  return true;
 }
 
-void ws_session::note_drop(drop_reason r) noexcept {
-  dropped_.fetch_add(1, std::memory_order_relaxed);
-  ctx_.metrics.dropped(r);
-  if (r == drop_reason::closing) return;
-  // The first drop starts the slow-consumer clock; the strand stops it once
-  // the queue is back under half its limits (on_write).
-  if (over_limit_since_.load(std::memory_order_relaxed) == 0)
+void ws_session::over_limit(bool over) noexcept {
+  // The slow-consumer clock: started at the first drop, stopped once the
+  // session is back under half its limits; the strand's tick reads it.
+  if (!over)
+    over_limit_since_.store(0, std::memory_order_relaxed);
+  else if (over_limit_since_.load(std::memory_order_relaxed) == 0)
     over_limit_since_.store(steady_ns(), std::memory_order_relaxed);
 }
 
 void ws_session::pump() {
   // Strand; write_armed_ is true.
-  if (writing_ || done_) return;
+  if (!writing_.empty() || done_) return;
   for (;;) {
-    frame_ptr next;
-    bool is_event = false;
     if (live_ && !control_.empty()) {
-      next = std::move(control_.front());
+      writing_.push_back(std::move(control_.front()));
       control_.pop_front();
-    } else if (events_.try_dequeue(next)) {
-      queued_messages_.fetch_sub(1, std::memory_order_relaxed);
-      is_event = true;
-      live_ = true;  // the first item is connection:status (router::apply(add_cmd))
+      writing_window_ = false;
+      write_batch();
+      return;
+    }
+    if (frame_ptr next; take(next)) {
       if (closing_local_ && !flush_before_close_ && next->seq != 0) {
         queued_bytes_.fetch_sub(next->text.size(), std::memory_order_relaxed);
-        note_drop(drop_reason::closing);
+        ctx_.metrics.dropped(drop_reason::closing);
         continue;
       }
-    }
-    if (next) {
-      writing_ = std::move(next);
-      writing_event_ = is_event;
-      ws_.text(true);
-      ws_.async_write(net::buffer(writing_->text), beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+      writing_window_ = true;
+      writing_.push_back(std::move(next));
+      // A batch takes the events waiting behind the first, up to a control
+      // message (those go alone, in their place).
+      if (batch_ && !closing_local_ && writing_.front()->is_event()) {
+        std::size_t bytes = writing_.front()->text.size();
+        for (const frame_ptr* p = events_.peek();
+             p != nullptr && (*p)->is_event() && bytes + (*p)->text.size() <= k_max_batch_bytes; p = events_.peek()) {
+          frame_ptr more;
+          take(more);
+          bytes += more->text.size();
+          writing_.push_back(std::move(more));
+        }
+      }
+      write_batch();
       return;
     }
     if (closing_local_) {
@@ -236,30 +288,59 @@ void ws_session::pump() {
       return;
     }
     // Disarm with an RMW (acq_rel), not a store: it reads the value of any
-    // offer() exchange that came before it, so that offer's enqueue is
+    // push() exchange that came before it, so that push's enqueue is
     // visible to the peek below. Then either the peek sees the event, or
-    // offer's exchange comes later, sees false and posts a pump.
+    // push's exchange comes later, sees false and posts a pump.
     write_armed_.exchange(false, std::memory_order_acq_rel);
     if (events_.peek() == nullptr) return;
-    if (write_armed_.exchange(true, std::memory_order_acq_rel)) return;  // offer() posted a pump meanwhile
+    if (write_armed_.exchange(true, std::memory_order_acq_rel)) return;  // push() posted a pump meanwhile
   }
 }
 
+bool ws_session::take(frame_ptr& next) {
+  if (!events_.try_dequeue(next)) return false;
+  live_ = true;  // the first item is connection:status (router::apply(add_cmd))
+  // seq_cst: Dekker's pattern with keep_filled().
+  const std::uint64_t left = queued_messages_.fetch_sub(1, std::memory_order_seq_cst) - 1;
+  if (left <= k_refill_at && refill_wanted_.load(std::memory_order_seq_cst) &&
+      refill_wanted_.exchange(false, std::memory_order_seq_cst))
+    ctx_.routes->refill(shared_from_this());
+  return true;
+}
+
+void ws_session::write_batch() {
+  ws_.text(true);
+  if (writing_.size() == 1) {
+    ws_.async_write(net::buffer(writing_.front()->text),
+                    beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+    return;
+  }
+  // Each event's text is already a JSON object: the batch is a JSON array
+  // of them, joined, not re-encoded.
+  batch_text_.clear();
+  batch_text_ += '[';
+  for (const auto& f : writing_) {
+    if (batch_text_.size() > 1) batch_text_ += ',';
+    batch_text_ += f->text;
+  }
+  batch_text_ += ']';
+  ws_.async_write(net::buffer(batch_text_), beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+}
+
 void ws_session::on_write(beast::error_code ec, std::size_t) {
-  const frame_ptr f = std::move(writing_);
-  writing_.reset();
-  const auto size = f->text.size();
-  if (writing_event_) queued_bytes_.fetch_sub(size, std::memory_order_relaxed);
+  if (writing_window_)
+    for (const auto& f : writing_) queued_bytes_.fetch_sub(f->text.size(), std::memory_order_relaxed);
   if (ec) {
+    writing_.clear();
     finish(closing_local_ ? close_why_ : close_reason::error);
     return;
   }
-  delivered_.fetch_add(1, std::memory_order_relaxed);
-  ctx_.metrics.delivered(size, f->timestamp_ns > 0 ? shm::realtime_now_ns() - f->timestamp_ns : -1);
-  if (over_limit_since_.load(std::memory_order_relaxed) != 0 &&
-      queued_bytes_.load(std::memory_order_relaxed) <= ctx_.config.queue_bytes / 2 &&
-      queued_messages_.load(std::memory_order_relaxed) <= ctx_.config.queue_messages / 2)
-    over_limit_since_.store(0, std::memory_order_relaxed);
+  const std::int64_t now = shm::realtime_now_ns();
+  for (const auto& f : writing_) {
+    delivered_.fetch_add(1, std::memory_order_relaxed);
+    ctx_.metrics.delivered(f->text.size(), f->timestamp_ns > 0 ? now - f->timestamp_ns : -1);
+  }
+  writing_.clear();  // keeps its capacity for the next batch
   pump();
 }
 
@@ -343,13 +424,17 @@ void ws_session::finish(close_reason why) {
 }
 
 session_stats ws_session::stats() const {
+  const auto o = outbox_.stats();
   return {who_.id,
           who_.user_id,
           who_.admin,
-          queued_messages_.load(std::memory_order_relaxed),
-          queued_bytes_.load(std::memory_order_relaxed),
-          dropped_.load(std::memory_order_relaxed),
-          delivered_.load(std::memory_order_relaxed)};
+          queued_messages_.load(std::memory_order_relaxed) + o.backlog_messages,
+          queued_bytes_.load(std::memory_order_relaxed) + o.backlog_bytes,
+          o.dropped,
+          delivered_.load(std::memory_order_relaxed),
+          o.conflated,
+          o.gap_notices,
+          o.logs_suppressed};
 }
 
 }  // namespace ringcast::bridge

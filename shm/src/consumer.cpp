@@ -229,23 +229,27 @@ bool consumer::has_data() const noexcept {
   return false;
 }
 
-void consumer::wait(std::chrono::nanoseconds max_sleep) noexcept {
+void consumer::wait(std::chrono::nanoseconds max_sleep, const std::atomic<std::uint32_t>* work) noexcept {
+  // Relaxed loads of `work`: it only says "look"; what was published is
+  // read through its own acquire (the command inbox's).
+  const auto ready = [&] { return has_data() || (work != nullptr && work->load(std::memory_order_relaxed) != 0); };
   // Look at the tails after every pause (one pause is ~35 ns on current
   // x86; checking less often added its multiple to every spinning
   // latency), and read the clock only every 64th round.
   const std::int64_t spin_until = monotonic_ns() + options_.spin.count();
   for (unsigned round = 1;; ++round) {
-    if (has_data()) return;
+    if (ready()) return;
     detail::cpu_relax();
     if (round % 64 == 0 && monotonic_ns() >= spin_until) break;
   }
 
   auto& doorbell = segment_->header().doorbell.sleeping;
   // Relaxed store, then the heavy barrier: Dekker's pattern with the
-  // producers' (tail store; barrier; doorbell load) in lane_writer.
+  // producers' (tail store; barrier; doorbell load) in lane_writer, and
+  // with wake_if_sleeping()'s (RMW on work; doorbell load).
   doorbell.store(1, std::memory_order_relaxed);
   heavy_barrier_ok_ = detail::heavy_barrier();
-  if (!has_data()) {
+  if (!ready()) {
     // Without membarrier a producer that skipped its fence could miss the
     // doorbell; sleep briefly so such a miss costs at most 1 ms.
     const auto cap = heavy_barrier_ok_ ? std::chrono::nanoseconds(options_.sleep_timeout)
@@ -253,6 +257,15 @@ void consumer::wait(std::chrono::nanoseconds max_sleep) noexcept {
     detail::futex_wait(doorbell, 1, std::min({max_sleep, cap}));
   }
   doorbell.store(0, std::memory_order_relaxed);
+}
+
+void consumer::wake_if_sleeping() noexcept {
+  auto& doorbell = segment_->header().doorbell.sleeping;
+  // As a producer does (lane_writer::wake_consumer): only the thread that
+  // flips 1 -> 0 enters the kernel, and the flip makes a futex_wait that
+  // has not started yet return at once.
+  if (doorbell.load(std::memory_order_relaxed) != 0 && doorbell.exchange(0, std::memory_order_relaxed) != 0)
+    detail::futex_wake_all(doorbell);
 }
 
 }  // namespace ringcast::shm

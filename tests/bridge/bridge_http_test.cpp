@@ -397,11 +397,11 @@ TEST_F(BridgeHttp, SnapshotHoldsTheLatestOfEachTypeForTheUserAndTheGlobalOnes) {
   }
 }
 
-// --snapshot-users bounds the users remembered; the least recently active
+// --kept-users bounds the users remembered; the least recently active
 // one is forgotten first.
 class BridgeHttpSmallSnapshot : public BridgeHttp {
  protected:
-  std::vector<std::string> extra_flags() const override { return {"--snapshot-users", "2"}; }
+  std::vector<std::string> extra_flags() const override { return {"--kept-users", "2"}; }
 };
 
 TEST_F(BridgeHttpSmallSnapshot, TheLeastRecentlyActiveUserIsForgottenFirst) {

@@ -125,7 +125,13 @@ class BridgeSlowClient : public ::testing::Test {
     seg_ = shm::segment::open_or_create(small_options(name_.name, 4, 1u << 20));
     bridge_ = std::make_unique<running_bridge>(running_bridge::start(
         name_.name, {"--queue-bytes", std::to_string(k_queue_bytes), "--slow-close-after", "500ms", "--close-timeout",
-                     "10s"}));
+                     "10s",
+                     // The stream is system_log events (their text makes big frames):
+                     // no per-client log rate limit here.
+                     "--log-rate", "1000000",
+                     // The resume history keeps recent frames for everyone; bounded
+                     // small here so that RSS measures the stuck session's queue.
+                     "--history-bytes", "1048576"}));
     pub_ = std::make_unique<shm::publisher>(seg_);
     padding_.assign(k_message_bytes, 'x');
   }

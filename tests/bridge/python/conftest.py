@@ -120,6 +120,7 @@ class Bridge:
         self.proc = subprocess.Popen(
             [tool("RINGCAST_BRIDGE_BIN"), "--listen", "127.0.0.1:0", "--segment", segment, "--io-threads", "2",
              "--startup-hold", "0",  # events flow at once; the hold has its own C++ test
+             "--log-rate", "1000000",  # bursts of system_log carry markers; the rate limit has its own C++ test
              *extra],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr, env=child_env())
         line = self._first_line(20)

@@ -421,8 +421,8 @@ def test_ping_pong(bridge):
 def test_unknown_malformed_and_binary_ops_get_errors(bridge):
     async def main():
         ws, _ = await connect(bridge, "alice")
-        await ws.send('{"op":"subscribe","topic":"x"}')
-        assert await recv_json(ws) == {"type": "error", "code": "unknown_op", "message": 'unknown op "subscribe"'}
+        await ws.send('{"op":"fly","topic":"x"}')
+        assert await recv_json(ws) == {"type": "error", "code": "unknown_op", "message": 'unknown op "fly"'}
 
         for text in ("not json", "[1,2]", '{"op":7}', '{"nop":"ping"}'):
             await ws.send(text)

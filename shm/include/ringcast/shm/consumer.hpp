@@ -13,6 +13,7 @@
 // docs/decisions/0003. Their lane and seq identify them.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -72,8 +73,14 @@ class consumer {
 
   // Returns once a lane may have records: after spinning, then sleeping on
   // the doorbell for at most `max_sleep` (capped by options.sleep_timeout).
+  // `work`, if given, is a second reason to wake: wait() returns as soon as
+  // it is non-zero. Whoever sets it must then call wake_if_sleeping().
   void wait() noexcept { wait(options_.sleep_timeout); }
-  void wait(std::chrono::nanoseconds max_sleep) noexcept;
+  void wait(std::chrono::nanoseconds max_sleep, const std::atomic<std::uint32_t>* work = nullptr) noexcept;
+  // Any thread, after making `work` non-zero with a seq_cst read-modify-write
+  // (the StoreLoad of Dekker's pattern with wait()'s barrier): wakes a
+  // consumer sleeping in wait(). One relaxed load when it is awake.
+  void wake_if_sleeping() noexcept;
 
   // True if any lane holds unread records.
   [[nodiscard]] bool has_data() const noexcept;
