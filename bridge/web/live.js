@@ -1,8 +1,9 @@
 // A live view of everything the bridge sends this user: the latest event of
 // each type and the stream, over one WebSocket. The token comes from the
 // page's ?token= and is sent as the "bearer" subprotocol (browsers cannot
-// set an Authorization header on a WebSocket). Reconnects with backoff;
-// while the socket is down, /api/snapshot fills the table.
+// set an Authorization header on a WebSocket). Reconnects with backoff and
+// resumes where it left off; while the socket is down, or when the bridge
+// cannot replay what was missed, /api/snapshot fills the table.
 "use strict";
 
 const token = new URLSearchParams(location.search).get("token") || "";
@@ -64,17 +65,34 @@ async function loadSnapshot() {
   } catch (_) { /* the bridge is down too: the socket's backoff handles it */ }
 }
 
+// Where to resume from after a reconnect: the epoch of the last
+// connection:status and the last seq received in it.
+let epoch = null;
+let lastSeq = 0;
+
 function connect() {
-  const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws";
+  let url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws";
+  if (epoch !== null) url += `?epoch=${epoch}&lastSeq=${lastSeq}`;
   const ws = new WebSocket(url, ["bearer", token]);
   ws.onmessage = (m) => {
     const msg = JSON.parse(m.data);
     if (msg.type === "connection:status") {
       backoffMs = 250;
       setStatus(true, "live");
+      if (epoch === null) lastSeq = msg.seq;
+      epoch = epoch ?? msg.epoch;
       document.getElementById("who").textContent =
         `${msg.userId}${msg.admin ? " (admin)" : ""} · session ${msg.sessionId} · epoch ${msg.epoch}`;
-    } else if (msg.type !== "pong" && msg.type !== "error") {
+    } else if (msg.type === "resume:gap") {
+      // What was missed is not kept any more: start again from the snapshot.
+      epoch = msg.epoch;
+      lastSeq = msg.seq;
+      loadSnapshot();
+    } else if (msg.type === "stream:gap") {
+      lastSeq = Math.max(lastSeq, msg.toSeq);
+      loadSnapshot();
+    } else if (msg.payload !== undefined) {
+      lastSeq = msg.seq;
       onEvent(msg);
     }
   };
