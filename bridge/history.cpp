@@ -50,7 +50,7 @@ void history::append(const frame_ptr& f, std::int64_t now_ns) {
   owner& o = owner_of(f->user_id);
   o.frames.push_back(f);
   if (o.frames.size() > limits_.per_user) {
-    o.evicted_upto = o.frames.front()->seq;
+    o.evicted_upto = std::max(o.evicted_upto, o.frames.front()->seq);
     o.frames.pop_front();
   }
   while (bytes_ > limits_.bytes && !all_.empty()) pop_oldest();
@@ -78,13 +78,18 @@ void history::pop_oldest() {
   }
 }
 
-std::optional<std::vector<frame_ptr>> history::since(std::string_view user, bool admin, std::uint64_t after) const {
-  std::vector<frame_ptr> out;
+history::replay history::since(std::string_view user, bool admin, std::uint64_t after, std::size_t max) const {
+  replay r;
+  // Counted before anything is copied: an admin's replay could otherwise
+  // copy the whole history on the drain thread.
+  const auto too_many = [&](std::ptrdiff_t n) { return static_cast<std::size_t>(n) > max; };
   if (admin) {
-    if (after < evicted_upto_) return std::nullopt;
-    for (auto it = after_seq(all_, after, [](const entry& e) { return e.frame->seq; }); it != all_.end(); ++it)
-      out.push_back(it->frame);
-    return out;
+    if (after < evicted_upto_) return {lookup::forgotten, {}};
+    const auto from = after_seq(all_, after, [](const entry& e) { return e.frame->seq; });
+    if (too_many(all_.end() - from)) return {lookup::too_many, {}};
+    r.frames.reserve(static_cast<std::size_t>(all_.end() - from));
+    for (auto it = from; it != all_.end(); ++it) r.frames.push_back(it->frame);
+    return r;
   }
   const owner* mine = nullptr;
   std::uint64_t evicted = forgotten_upto_;
@@ -92,18 +97,17 @@ std::optional<std::vector<frame_ptr>> history::since(std::string_view user, bool
     mine = &it->second;
     evicted = mine->evicted_upto;
   }
-  if (after < std::max(evicted, globals_.evicted_upto)) return std::nullopt;
+  if (after < std::max(evicted, globals_.evicted_upto)) return {lookup::forgotten, {}};
   const auto seq_of = [](const frame_ptr& f) { return f->seq; };
-  auto g = after_seq(globals_.frames, after, seq_of);
-  if (mine == nullptr) {
-    out.assign(g, globals_.frames.end());
-    return out;
-  }
-  auto u = after_seq(mine->frames, after, seq_of);
-  out.reserve(static_cast<std::size_t>((globals_.frames.end() - g) + (mine->frames.end() - u)));
-  std::merge(u, mine->frames.end(), g, globals_.frames.end(), std::back_inserter(out),
+  const auto g = after_seq(globals_.frames, after, seq_of);
+  const std::deque<frame_ptr> none;
+  const auto& own = mine != nullptr ? mine->frames : none;
+  const auto u = after_seq(own, after, seq_of);
+  if (too_many((globals_.frames.end() - g) + (own.end() - u))) return {lookup::too_many, {}};
+  r.frames.reserve(static_cast<std::size_t>((globals_.frames.end() - g) + (own.end() - u)));
+  std::merge(u, own.end(), g, globals_.frames.end(), std::back_inserter(r.frames),
              [](const frame_ptr& a, const frame_ptr& b) { return a->seq < b->seq; });
-  return out;
+  return r;
 }
 
 history_stats history::stats() const noexcept {

@@ -47,10 +47,15 @@ class history {
   // Forgets what is older than the age limit.
   void expire(std::int64_t now_ns);
 
-  // What `user` (or an admin) may see after `after`, in seq order; nullopt
-  // when some of it was forgotten.
-  [[nodiscard]] std::optional<std::vector<frame_ptr>> since(std::string_view user, bool admin,
-                                                            std::uint64_t after) const;
+  enum class lookup : std::uint8_t { ok, forgotten, too_many };
+  struct replay {
+    lookup status = lookup::ok;
+    std::vector<frame_ptr> frames;  // status ok: in seq order
+  };
+  // What `user` (or an admin) may see after `after`: forgotten when some of
+  // it is no longer kept, too_many (nothing copied) when more than `max`.
+  [[nodiscard]] replay since(std::string_view user, bool admin, std::uint64_t after,
+                             std::size_t max = static_cast<std::size_t>(-1)) const;
   [[nodiscard]] history_stats stats() const noexcept;
 
  private:

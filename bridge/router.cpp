@@ -45,7 +45,16 @@ void router::push(command c) {
   wake_();
 }
 
-void router::add(std::shared_ptr<ws_session> s, ws_options options) { push(add_cmd{std::move(s), std::move(options)}); }
+void router::add(std::shared_ptr<ws_session> s, ws_options options) {
+  const auto session = s;
+  push(add_cmd{std::move(s), std::move(options)});
+  // Dekker's pattern with close_all() (push, then load; store, then take
+  // the commands; seq_cst): either close_all() applies this add and closes
+  // the session, or this sees stopped_ and closes it: none waits out the
+  // shutdown grace unannounced.
+  if (stopped_.load(std::memory_order_seq_cst))
+    session->request_close(close_reason::going_away, "bridge shutting down", false);
+}
 void router::remove(std::shared_ptr<ws_session> s) { push(remove_cmd{std::move(s)}); }
 void router::session_op(std::shared_ptr<ws_session> s, client_op op) { push(op_cmd{std::move(s), std::move(op)}); }
 void router::refill(std::shared_ptr<ws_session> s) { push(refill_cmd{std::move(s)}); }
@@ -139,7 +148,7 @@ void router::resume(ws_session& s, const resume_point& from) {
   // where the live stream goes on.
   const auto now = steady_now_ns();
   const auto& who = s.identity();
-  std::optional<std::vector<frame_ptr>> replay;
+  history::replay replay;
   const char* reason = nullptr;
   std::string epoch = from.epoch;  // hex in either case; ours is written in lower case
   for (auto& ch : epoch) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -147,8 +156,16 @@ void router::resume(ws_session& s, const resume_point& from) {
     reason = "epoch";  // another bridge run numbered those seqs
   else if (from.last_seq > last_seq_)
     reason = "unknown_seq";  // ahead of anything this run has sent
-  else if (!(replay = history_.since(who.user_id, who.admin, from.last_seq)))
-    reason = "too_old";  // part of what followed it is no longer kept
+  else {
+    // More than half the session's queue would be conflated and could be
+    // dropped: the snapshot is the better start (and the drain thread does
+    // not copy a whole history for one client).
+    replay = history_.since(who.user_id, who.admin, from.last_seq, ctx_.config.queue_messages / 2);
+    if (replay.status == history::lookup::forgotten)
+      reason = "too_old";  // part of what followed it is no longer kept
+    else if (replay.status == history::lookup::too_many)
+      reason = "too_many";
+  }
   boost::json::object o;
   if (reason != nullptr) {
     ctx_.metrics.resumed(false);
@@ -168,7 +185,7 @@ void router::resume(ws_session& s, const resume_point& from) {
   o["lastSeq"] = from.last_seq;
   o["toSeq"] = last_seq_;
   s.offer(control_frame(boost::json::serialize(o)), now);
-  for (const auto& f : *replay) s.offer(f, now);
+  for (const auto& f : replay.frames) s.offer(f, now);
 }
 
 void router::apply(refill_cmd& c) {
@@ -257,6 +274,7 @@ void router::tick() {
 }
 
 void router::close_all() {
+  stopped_.store(true, std::memory_order_seq_cst);
   apply_commands();
   for (const auto& s : all_) {
     s->outbox().flush_all();

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -115,6 +116,7 @@ class router {
   std::list<std::string> lru_;  // users with a snapshot, most recent first
   std::unordered_map<std::string, std::pair<latest, std::list<std::string>::iterator>> user_latest_;
   history history_;
+  std::atomic<bool> stopped_{false};  // close_all() ran: later sessions are closed at add() (seq_cst)
   std::uint64_t last_seq_ = 0;
   std::int64_t next_tick_ns_ = 0;
 };

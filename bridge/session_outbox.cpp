@@ -10,9 +10,9 @@ namespace {
 
 constexpr std::int64_t k_second_ns = 1'000'000'000;
 
-// The backlog key of a queued gap notice: event keys start with their type
-// number (event_key.hpp), never 0.
-const std::string k_gap_key("\0\0stream:gap", 13);
+// The backlog key of a queued gap notice: event keys start with their
+// 2-byte type number (event_key.hpp), which is never 0.
+const std::string k_gap_key("\0\0stream:gap", 12);
 
 }  // namespace
 
@@ -89,9 +89,11 @@ bool session_outbox::conflate(const frame_ptr& f) {
   // The newer one goes to the back, not into the older one's place: the
   // client keeps seeing seqs in increasing order, and stream events queued
   // between the two stay ahead of it.
-  backlog_bytes_ -= (*it->second)->text.size();
-  backlog_.erase(it->second);
+  // The map entry first: its key is a view into the node erased next.
+  const auto node = it->second;
   by_key_.erase(it);
+  backlog_bytes_ -= (*node)->text.size();
+  backlog_.erase(node);
   ++conflated_;
   metrics_.conflated();
   if (gap_.count != 0) emit_gap();  // the notice goes where the drops were, ahead of this newer seq
@@ -111,7 +113,13 @@ void session_outbox::append(const frame_ptr& f) {
   backlog_bytes_ += f->text.size();
   // The newest of a key: older ones queued before the session fell behind
   // stay where they are; the newest is the one a newer event replaces.
-  if (!f->key.empty()) by_key_.insert_or_assign(std::string_view(backlog_.back()->key), std::prev(backlog_.end()));
+  // (insert_or_assign would keep the old entry's key: a view into a frame
+  // that may be freed while the entry lives on.)
+  if (!f->key.empty()) {
+    const std::string_view key(backlog_.back()->key);
+    by_key_.erase(key);
+    by_key_.emplace(key, std::prev(backlog_.end()));
+  }
   if (f->seq != 0) last_seq_out_ = f->seq;
 }
 
@@ -123,7 +131,8 @@ void session_outbox::push_window(const frame_ptr& f) {
   if (f->seq != 0) last_seq_out_ = f->seq;
 }
 
-void session_outbox::flush() {
+std::size_t session_outbox::flush() {
+  std::size_t pushed = 0;
   while (!backlog_.empty() && window_.window_messages() < k_window_messages) {
     if (const auto& key = backlog_.front()->key; !key.empty())
       if (auto it = by_key_.find(key); it != by_key_.end() && it->second == backlog_.begin()) by_key_.erase(it);
@@ -134,10 +143,15 @@ void session_outbox::flush() {
       drop(f, drop_reason::queue_messages);
       break;
     }
+    ++pushed;
   }
   // A gap nothing followed: say so as soon as it can go out.
-  if (backlog_.empty() && gap_.count != 0 && window_.window_messages() < k_window_messages) emit_gap();
+  if (backlog_.empty() && gap_.count != 0 && window_.window_messages() < k_window_messages) {
+    emit_gap();
+    ++pushed;
+  }
   check_back_under();
+  return pushed;
 }
 
 void session_outbox::flush_all() {
@@ -154,7 +168,8 @@ void session_outbox::drop(const frame_ptr& f, drop_reason why) {
   metrics_.dropped(why);
   // The gap covers everything after the last seq the client will get, up
   // to this one: a dropped ring-gap notice's range is inside it too.
-  if (gap_.count++ == 0) gap_.from = last_seq_out_ + 1;
+  // (min: a replay asked for by the resume op goes back below last_seq_out_.)
+  if (gap_.count++ == 0) gap_.from = std::min(last_seq_out_ + 1, f->seq);
   gap_.to = std::max(gap_.to, f->seq);
   if (!over_) {
     over_ = true;
@@ -163,15 +178,14 @@ void session_outbox::drop(const frame_ptr& f, drop_reason why) {
 }
 
 void session_outbox::emit_gap() {
-  // At most one notice waits in the backlog: a newer one takes over the
-  // range of one still queued (conflated like a state event), so that drops
-  // interleaved with conflations cannot grow the queue past its limits.
-  if (auto it = by_key_.find(k_gap_key); it != by_key_.end()) {
+  // At most one notice waits in the backlog: while one does, later drops
+  // extend it in its place (its range may then reach past events queued
+  // after it, which "may be missing" allows), so that drops interleaved
+  // with conflations cannot grow the queue past its limits.
+  const auto queued = by_key_.find(k_gap_key);
+  if (queued != by_key_.end()) {
     gap_.from = queued_gap_.from;
     gap_.count += queued_gap_.count;
-    backlog_bytes_ -= (*it->second)->text.size();
-    backlog_.erase(it->second);
-    by_key_.erase(it);
   } else {
     ++gap_notices_;
     metrics_.gap_notice();
@@ -187,7 +201,15 @@ void session_outbox::emit_gap() {
   auto f = std::make_shared<event_frame>();
   f->text = boost::json::serialize(o);
   f->key = k_gap_key;  // found again while it waits in the backlog (flush forgets it)
-  place(f);
+  if (queued == by_key_.end()) {
+    place(f);
+    return;
+  }
+  const auto node = queued->second;
+  by_key_.erase(queued);
+  backlog_bytes_ = backlog_bytes_ - (*node)->text.size() + f->text.size();
+  *node = std::move(f);
+  by_key_.emplace(std::string_view((*node)->key), node);
 }
 
 bool session_outbox::behind() const noexcept {

@@ -69,7 +69,8 @@ class session_outbox {
   void offer(const frame_ptr& f, std::int64_t now_ns);
   // Moves the backlog into the window while it has room; then a pending
   // gap notice. The strand asks for this when the window runs low.
-  void flush();
+  // Returns how many frames it pushed.
+  std::size_t flush();
   // Shutdown: everything into the window, past its size, so that the
   // strand sends it all before its close (the drain thread stops after this).
   void flush_all();

@@ -194,9 +194,8 @@ void ws_session::keep_filled() {
     refill_wanted_.store(true, std::memory_order_seq_cst);
     if (queued_messages_.load(std::memory_order_seq_cst) > k_refill_at) return;
     if (!refill_wanted_.exchange(false, std::memory_order_seq_cst)) return;  // the strand's refill is on its way
-    const auto before = queued_messages_.load(std::memory_order_relaxed);
-    outbox_.flush();
-    if (queued_messages_.load(std::memory_order_relaxed) == before) return;  // nothing could move (no memory)
+    // (Not the window count: the strand takes from it meanwhile.)
+    if (outbox_.flush() == 0) return;  // nothing could move (no memory)
   }
 }
 

@@ -264,7 +264,10 @@ void consumer::wake_if_sleeping() noexcept {
   // As a producer does (lane_writer::wake_consumer): only the thread that
   // flips 1 -> 0 enters the kernel, and the flip makes a futex_wait that
   // has not started yet return at once.
-  if (doorbell.load(std::memory_order_relaxed) != 0 && doorbell.exchange(0, std::memory_order_relaxed) != 0)
+  // seq_cst load: ordered after the caller's RMW on `work` on every
+  // architecture (a plain load after an exclusive-pair RMW is not, on ARMv8
+  // without LSE); free on x86.
+  if (doorbell.load(std::memory_order_seq_cst) != 0 && doorbell.exchange(0, std::memory_order_relaxed) != 0)
     detail::futex_wake_all(doorbell);
 }
 
