@@ -88,7 +88,7 @@ event_facts classify_event(const shm::record_view& r) {
   static_cast<void>(shm::visit_event_type(static_cast<shm::event_type>(r.type), [&]<class T>(std::type_identity<T>) {
     if constexpr (state_event<T>) {
       // A longer id never leaves parse_record(), but a record_view can be
-      // built by hand (a test): unkeyed rather than cut.
+      // built by hand (a test, the fuzzer): unkeyed rather than cut.
       if (r.user_id.size() > shm::k_max_user_id) return;
       if (const auto v = read_struct<T>(r)) {
         key_builder k(r.type, r.user_id);

@@ -1,7 +1,8 @@
 // What the bridge needs to know about one ring record before queueing it for
 // a slow client: its conflation key (a newer queued event with the same key
 // replaces the older one) and, for system_log, its level. A pure function
-// over the record's bytes, so it is unit-tested without a ring.
+// over the record's bytes, so it is unit-tested and fuzzed
+// (tests/fuzz/event_fuzz.cpp) without a ring.
 //
 // Keys: every key holds the event type and the record's user_id (an admin's
 // queue mixes many users' events), then the per-type fields below.
