@@ -50,13 +50,7 @@ struct delivery_fixture {
   }
   ~delivery_fixture() {
     pub.reset();
-    if (bridge) {
-      const auto st = bridge->stop();
-      EXPECT_TRUE(st.has_value()) << "bridge did not exit on SIGTERM";
-      if (st) {
-        EXPECT_TRUE(exited_with(*st, 0)) << describe_status(*st);
-      }
-    }
+    if (bridge) bridge->expect_clean_stop();
   }
   [[nodiscard]] unsigned short port() const { return bridge->port(); }
 };

@@ -57,6 +57,15 @@ class running_bridge {
     return child_.wait(timeout);
   }
 
+  // SIGTERM, expecting a clean exit 0 (a test's TearDown).
+  void expect_clean_stop() {
+    const auto st = stop();
+    EXPECT_TRUE(st.has_value()) << "bridge did not exit on SIGTERM";
+    if (st) {
+      EXPECT_TRUE(exited_with(*st, 0)) << describe_status(*st);
+    }
+  }
+
   // Resident memory, from /proc (kB).
   [[nodiscard]] long rss_kb() const {
     std::ifstream in("/proc/" + std::to_string(child_.pid()) + "/status");

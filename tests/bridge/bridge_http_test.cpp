@@ -97,13 +97,7 @@ class BridgeHttp : public ::testing::Test {
   }
   virtual std::vector<std::string> extra_flags() const { return {}; }
   void TearDown() override {
-    if (bridge_) {
-      const auto st = bridge_->stop();
-      EXPECT_TRUE(st.has_value()) << "bridge did not exit on SIGTERM";
-      if (st) {
-        EXPECT_TRUE(exited_with(*st, 0)) << describe_status(*st);
-      }
-    }
+    if (bridge_) bridge_->expect_clean_stop();
   }
 
   unsigned short port() const { return bridge_->port(); }

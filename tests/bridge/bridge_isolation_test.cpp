@@ -111,13 +111,7 @@ class BridgeIsolation : public ::testing::Test {
     pub_ = std::make_unique<shm::publisher>(seg_);
   }
   void TearDown() override {
-    if (bridge_) {
-      const auto st = bridge_->stop();
-      EXPECT_TRUE(st.has_value()) << "bridge did not exit on SIGTERM";
-      if (st) {
-        EXPECT_TRUE(exited_with(*st, 0)) << describe_status(*st);
-      }
-    }
+    if (bridge_) bridge_->expect_clean_stop();
   }
 
   void publish(const std::string& user, std::int64_t marker, double tag = 0) {

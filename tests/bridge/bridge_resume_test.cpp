@@ -252,6 +252,16 @@ std::vector<json::value> read_events(ws_client& ws, std::size_t count, ms each =
   return out;
 }
 
+// Publishes one ORDER_UPDATE for alice and expects it next on `ws`, with
+// `seq`, and nothing else: the live stream goes on.
+void expect_next_live(ws_client& ws, marked_source& src, std::uint64_t seq) {
+  ASSERT_TRUE(src.order("alice"));
+  const auto live = read_events(ws, 1);
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(seq_of(live[0]), seq);
+  EXPECT_EQ(marker_of(live[0]), src.log().back().marker);
+}
+
 void expect_ok_answer(const resumed_client& c, const std::string& epoch, std::uint64_t last_seq,
                       std::uint64_t to_seq) {
   ASSERT_EQ(c.problem, "");
@@ -304,13 +314,7 @@ class BridgeResume : public ::testing::Test {
     bridge_ = std::make_unique<running_bridge>(running_bridge::start(name_.name, flags));
   }
   void TearDown() override {
-    if (bridge_) {
-      const auto st = bridge_->stop();
-      EXPECT_TRUE(st.has_value()) << "bridge did not exit on SIGTERM";
-      if (st) {
-        EXPECT_TRUE(exited_with(*st, 0)) << describe_status(*st);
-      }
-    }
+    if (bridge_) bridge_->expect_clean_stop();
   }
   [[nodiscard]] unsigned short port() const { return bridge_->port(); }
   // Waits until the bridge has drained `n` events in all.
@@ -586,11 +590,7 @@ TEST_F(BridgeResume, ASmallReplayWithStateEventsIsExactAndGoesThroughTheFilter) 
     EXPECT_EQ(compare(markers_of(got), orders), "");
     // Live, through the same filter: a PNL_UPDATE is not sent, the ORDER_UPDATE is.
     ASSERT_TRUE(src.pnl("alice"));
-    ASSERT_TRUE(src.order("alice"));
-    const auto live = read_events(*c.ws, 1);
-    ASSERT_EQ(live.size(), 1u);
-    EXPECT_EQ(marker_of(live[0]), src.log().back().marker);
-    EXPECT_EQ(seq_of(live[0]), 48u);
+    ASSERT_NO_FATAL_FAILURE(expect_next_live(*c.ws, src, 48));
     c.ws->close();
   }
 }
@@ -680,11 +680,7 @@ TEST_F(BridgeResume, ALargeReplayKeepsEveryStreamEventAndEndsOnTheLatestState) {
   EXPECT_EQ(scrape(port(), R"(ringcast_session_drops_total{reason="queue_messages"})").value_or(0), 0.0);
 
   // And the live stream goes on after the replay.
-  ASSERT_TRUE(src.order("alice"));
-  const auto live = read_events(*c.ws, 1);
-  ASSERT_EQ(live.size(), 1u);
-  EXPECT_EQ(seq_of(live[0]), 11u + k_missed);
-  EXPECT_EQ(marker_of(live[0]), src.log().back().marker);
+  ASSERT_NO_FATAL_FAILURE(expect_next_live(*c.ws, src, 11u + k_missed));
 }
 
 // ---------------------------------------------------------------------------
@@ -724,12 +720,7 @@ TEST_F(BridgeResume, AnotherEpochOrASeqAheadOfTheBridgeIsAGapThenTheLiveStream) 
     EXPECT_EQ(num(c.status, "seq"), static_cast<std::int64_t>(seq));
     // No replay: the next message is the next live event.
     EXPECT_FALSE(c.ws->read(200ms).has_value());
-    ASSERT_TRUE(src.order("alice"));
-    ++seq;
-    const auto live = read_events(*c.ws, 1);
-    ASSERT_EQ(live.size(), 1u);
-    EXPECT_EQ(seq_of(live[0]), seq);
-    EXPECT_EQ(marker_of(live[0]), src.log().back().marker);
+    ASSERT_NO_FATAL_FAILURE(expect_next_live(*c.ws, src, ++seq));
     c.ws->close();
   }
   // The last seq itself is not ahead: resume:ok, nothing to replay.
@@ -875,11 +866,7 @@ TEST_F(BridgeResume, ARestartedBridgeHasANewEpochAndTheOldOneIsAGap) {
   EXPECT_NE(new_epoch, old_epoch) << "a restarted bridge starts a new epoch";
   ASSERT_NO_FATAL_FAILURE(expect_gap_answer(c, "epoch", new_epoch, last, 10));
   EXPECT_FALSE(c.ws->read(200ms).has_value()) << "something was replayed after resume:gap";
-  ASSERT_TRUE(src.order("alice"));
-  const auto live = read_events(*c.ws, 1);
-  ASSERT_EQ(live.size(), 1u);
-  EXPECT_EQ(seq_of(live[0]), 11u);
-  EXPECT_EQ(marker_of(live[0]), src.log().back().marker);
+  ASSERT_NO_FATAL_FAILURE(expect_next_live(*c.ws, src, 11));
 }
 
 // ---------------------------------------------------------------------------
@@ -948,10 +935,7 @@ TEST_F(BridgeResume, TheResumeOpReplaysWhatFollowedLastSeqAfterItsAnswer) {
   EXPECT_EQ(str(*gap, "reason"), "epoch") << brief(*gap);
   EXPECT_EQ(str(*gap, "epoch"), epoch) << brief(*gap);
   EXPECT_EQ(num(*gap, "seq"), 40) << brief(*gap);
-  ASSERT_TRUE(src.order("alice"));
-  const auto live = read_events(*second.ws, 1);
-  ASSERT_EQ(live.size(), 1u);
-  EXPECT_EQ(seq_of(live[0]), 41u);
+  ASSERT_NO_FATAL_FAILURE(expect_next_live(*second.ws, src, 41));
 }
 
 // ---------------------------------------------------------------------------
