@@ -1,5 +1,8 @@
 #include "drain.hpp"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <cstdio>
 #include <new>
 
@@ -20,7 +23,25 @@ drain::drain(bridge_context& ctx, router& routes)
 
 drain::~drain() { stop(); }
 
-void drain::start() { thread_ = std::thread([this] { loop(); }); }
+void drain::start() {
+  // The drain thread takes no SIGINT/SIGTERM: they go to the I/O threads,
+  // where the signal_set waits for them. A signal that lands here would
+  // interrupt nothing useful, and under TSan it stays deferred for as long
+  // as this thread sleeps in a raw futex syscall (no interceptor runs) —
+  // a bridge that never saw its SIGTERM. The new thread inherits the mask.
+  sigset_t term, old;
+  sigemptyset(&term);
+  sigaddset(&term, SIGINT);
+  sigaddset(&term, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &term, &old);
+  try {
+    thread_ = std::thread([this] { loop(); });
+  } catch (...) {
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    throw;
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
 
 void drain::wake() noexcept {
   // seq_cst RMW: the StoreLoad before wake_if_sleeping()'s doorbell load
