@@ -5,11 +5,13 @@
 #include <cstring>
 #include <optional>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
 #include "ringcast/shm/layout.hpp"
 #include "ringcast/shm/schema.hpp"
+#include "ringcast/shm/state_key.hpp"
 
 namespace ringcast::bridge {
 
@@ -41,34 +43,6 @@ class key_builder {
   std::string key_;
 };
 
-// The fields of each state event (the table in event_key.hpp). A type with
-// no overload here is a stream event.
-void add_fields(const shm::pnl_update&, key_builder&) {}
-void add_fields(const shm::ginie_status_update&, key_builder&) {}
-void add_fields(const shm::circuit_breaker_update&, key_builder&) {}
-void add_fields(const shm::autopilot_rules_update&, key_builder&) {}
-void add_fields(const shm::futures_mark_price_update& v, key_builder& k) { k.add(v.symbol); }
-void add_fields(const shm::futures_orderbook_update& v, key_builder& k) { k.add(v.symbol); }
-void add_fields(const shm::futures_kline_update& v, key_builder& k) {
-  k.add(v.symbol);
-  k.add(v.interval);
-}
-void add_fields(const shm::position_update& v, key_builder& k) {
-  k.add(v.symbol);
-  k.add(v.side);
-}
-void add_fields(const shm::balance_update& v, key_builder& k) { k.add(v.asset); }
-void add_fields(const shm::mode_status_update& v, key_builder& k) { k.add(v.mode); }
-void add_fields(const shm::mode_safety_update& v, key_builder& k) { k.add(v.mode); }
-void add_fields(const shm::mode_allocation_update& v, key_builder& k) { k.add(v.mode); }
-void add_fields(const shm::system_status_update& v, key_builder& k) { k.add(v.component); }
-void add_fields(const shm::health_update& v, key_builder& k) { k.add(v.component); }
-void add_fields(const shm::stats_update& v, key_builder& k) { k.add(v.source); }
-void add_fields(const shm::performance_update& v, key_builder& k) { k.add(v.scope); }
-
-template <class T>
-concept state_event = requires(const T& v, key_builder& k) { add_fields(v, k); };
-
 // The struct at the front of the payload, copied out (the bytes are another
 // process's and may be unaligned); nullopt when version or size say the bytes
 // are not a T. Tails are not looked at: no key or level depends on them.
@@ -86,13 +60,13 @@ event_facts classify_event(const shm::record_view& r) {
   event_facts facts;
   if (!shm::is_known_event_type(r.type)) return facts;
   static_cast<void>(shm::visit_event_type(static_cast<shm::event_type>(r.type), [&]<class T>(std::type_identity<T>) {
-    if constexpr (state_event<T>) {
+    if constexpr (shm::state_event<T>) {
       // A longer id never leaves parse_record(), but a record_view can be
       // built by hand (a test, the fuzzer): unkeyed rather than cut.
       if (r.user_id.size() > shm::k_max_user_id) return;
       if (const auto v = read_struct<T>(r)) {
         key_builder k(r.type, r.user_id);
-        add_fields(*v, k);
+        std::apply([&](auto... member) { (k.add((*v).*member), ...); }, shm::state_key<T>::fields);
         facts.key = k.take();
       }
     } else if constexpr (std::is_same_v<T, shm::system_log>) {

@@ -5,26 +5,8 @@
 // (tests/fuzz/event_fuzz.cpp) without a ring.
 //
 // Keys: every key holds the event type and the record's user_id (an admin's
-// queue mixes many users' events), then the per-type fields below.
-//
-//   event type                  keyed by (after type + user_id)
-//   --------------------------  ---------------------------------------------
-//   pnl_update                  - (one per user)
-//   ginie_status_update         - (one per user; current_mode is state, not identity)
-//   circuit_breaker_update      - (one per user)
-//   autopilot_rules_update      - (one per user)
-//   futures_mark_price_update   symbol
-//   futures_orderbook_update    symbol
-//   futures_kline_update        symbol, interval
-//   position_update             symbol, side (hedge mode holds LONG and SHORT of one symbol)
-//   balance_update              asset
-//   mode_status_update          mode
-//   mode_safety_update          mode
-//   mode_allocation_update      mode
-//   system_status_update        component
-//   health_update               component
-//   stats_update                source (ginie, manual, signal bot...)
-//   performance_update          scope (a symbol or a strategy)
+// queue mixes many users' events), then the type's key fields from the
+// schema (shm/state_key.hpp: symbol, asset, mode...).
 //
 // Stream events (empty key, never conflated): order_update, trade_update,
 // lifecycle_event, chain_update, signal_update, system_log,
@@ -36,7 +18,7 @@
 // Key bytes (unambiguous, nothing cut):
 //   2 bytes   the event type number, big-endian
 //   1 + n     user_id: its length n (k_max_user_id <= 255), then its bytes
-//   per field, in the table's order:
+//   per key field, in state_key<T>::fields order:
 //     1 + n   a fixed_string: the length of view(), then those bytes
 //     1       position_side: the raw enum byte
 // Lengths, not separators: user ids and fixed_strings come from producers and

@@ -1,6 +1,7 @@
 // ringcast-schema: prints the event catalogue generated from the schema (as
-// Markdown, or as JSON for other languages' bindings), or rewrites the
-// generated block of a document (docs/PROTOCOL.md).
+// Markdown, as JSON for other languages' bindings, as TypeScript for the
+// dashboard), checks a generated TypeScript file, or rewrites the generated
+// block of a document (docs/PROTOCOL.md).
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -19,6 +20,21 @@ int main(int argc, char** argv) {
     std::fputs(ringcast::tools::schema_json().c_str(), stdout);
     return 0;
   }
+  if (cmd == "--typescript" && argc == 2) {
+    std::fputs(ringcast::tools::schema_typescript().c_str(), stdout);
+    return 0;
+  }
+  if (cmd == "--check-typescript" && argc == 3) {
+    std::ifstream in(argv[2]);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (in && text.str() == ringcast::tools::schema_typescript()) return 0;
+    std::fprintf(stderr,
+                 "ringcast-schema: %s is %s the schema: regenerate it with\n"
+                 "  ringcast-schema --typescript > %s\n",
+                 argv[2], in ? "stale, not what the payload structs generate; it is not" : "missing; it is not", argv[2]);
+    return 1;
+  }
   if (cmd == "--update" && argc == 3) {
     std::ifstream in(argv[2]);
     std::stringstream doc;
@@ -34,6 +50,8 @@ int main(int argc, char** argv) {
   std::fprintf(cmd == "--help" ? stdout : stderr,
                "usage: ringcast-schema --markdown        print the event catalogue as Markdown\n"
                "       ringcast-schema --json            print the schema as JSON (types, fields, offsets, enums)\n"
+               "       ringcast-schema --typescript      print the TypeScript types of every event and the envelope\n"
+               "       ringcast-schema --check-typescript FILE   exit 1 unless FILE is what --typescript prints\n"
                "       ringcast-schema --update FILE     rewrite FILE's generated catalogue block\n");
   return cmd == "--help" ? 0 : 2;
 }

@@ -8,6 +8,7 @@
 #include "ringcast/shm/detail/json_write.hpp"
 #include "ringcast/shm/layout.hpp"
 #include "ringcast/shm/schema.hpp"
+#include "ringcast/shm/state_key.hpp"
 
 namespace ringcast::tools {
 
@@ -172,6 +173,30 @@ boost::json::array json_tail() {
     return {};
 }
 
+// The JSON name of the member `member` points to.
+template <class T, class M>
+std::string json_name_of(M member) {
+  std::string name;
+  boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>([&](auto d) {
+    if constexpr (std::is_same_v<std::remove_cv_t<decltype(d.pointer)>, M>)
+      if (d.pointer == member) name = camel(d.name);
+  });
+  return name;
+}
+
+// A state event's key fields by their JSON names (shm/state_key.hpp); null
+// for a stream event.
+template <class T>
+boost::json::value json_key() {
+  if constexpr (!state_event<T>) {
+    return nullptr;
+  } else {
+    boost::json::array names;
+    std::apply([&](auto... member) { (names.emplace_back(json_name_of<T>(member)), ...); }, state_key<T>::fields);
+    return names;
+  }
+}
+
 template <class T>
 boost::json::object json_struct(boost::json::object& enums) {
   return {{"size", sizeof(T)}, {"align", alignof(T)}, {"fields", json_fields<T>(enums)}};
@@ -195,6 +220,7 @@ std::string schema_json() {
       e["type"] = i;
       e["version"] = event_traits<T>::version;
       e["tail"] = json_tail<T>();
+      e["stateKey"] = json_key<T>();
       events.push_back(std::move(e));
     });
   }

@@ -17,13 +17,19 @@ inline constexpr std::string_view k_schema_end = "<!-- schema:end -->";
 // Every event type with its wire name, type number, schema version, size,
 // and its members in order with C++ kind, offset, size, string capacity or
 // enum name; its variable part; the enums with their wire names and values;
-// the element structs (price_level, chain_order). One JSON object:
+// for a state event, the JSON names of its key fields (stateKey, [] for
+// one per user; null for a stream event); the element structs
+// (price_level, chain_order). One JSON object:
 //   {"maxUserId":64,"enums":{"order_side":[{"name":"BUY","value":0},..]},
 //    "structs":{"price_level":{..}},"events":[{"wireName":"POSITION_UPDATE",
 //    "name":"position_update","type":1,"version":1,"size":80,"fields":[
 //    {"name":"symbol","json":"symbol","kind":"string","offset":0,"size":24,"capacity":24},..],
-//    "tail":[]},..]}
+//    "tail":[],"stateKey":["symbol","side"]},..]}
 [[nodiscard]] std::string schema_json();
+
+// The TypeScript types of every payload, enum and the envelope
+// (schema_ts.cpp): bridge/web/src/events.generated.ts is this text.
+[[nodiscard]] std::string schema_typescript();
 
 // `doc` with the text between the markers replaced by schema_markdown();
 // empty if the markers are missing.
