@@ -38,7 +38,7 @@ constexpr std::int64_t k_tick_ns = 100'000'000;
 }  // namespace
 
 router::router(bridge_context& ctx, std::function<void()> wake)
-    : ctx_(ctx), wake_(std::move(wake)), history_(limits_of(ctx.config)) {}
+    : ctx_(ctx), wake_(std::move(wake)), latest_(ctx.config.kept_users), history_(limits_of(ctx.config)) {}
 
 void router::push(command c) {
   commands_.push(std::move(c));
@@ -192,43 +192,19 @@ void router::apply(refill_cmd& c) {
   if (!c.s->finished()) c.s->refill();
 }
 
-void router::apply(snapshot_cmd& c) {
-  std::vector<frame_ptr> out;
-  for (const auto& f : global_latest_)
-    if (f) out.push_back(f);
-  if (auto it = user_latest_.find(c.user_id); it != user_latest_.end())
-    for (const auto& f : it->second.first)
-      if (f) out.push_back(f);
-  std::sort(out.begin(), out.end(), [](const frame_ptr& a, const frame_ptr& b) { return a->seq < b->seq; });
-  c.reply(std::move(out));
-}
+void router::apply(snapshot_cmd& c) { c.reply(latest_.snapshot(c.user_id)); }
 
 void router::apply(report_cmd& c) {
   router_report r;
   r.sessions.reserve(all_.size());
   for (const auto& s : all_) r.sessions.push_back(s->stats());
   r.history = history_.stats();
+  r.snapshot = latest_.totals();
   c.reply(std::move(r));
 }
 
 void router::remember(const frame_ptr& f) {
-  if (!shm::is_known_event_type(f->type)) return;
-  if (f->user_id.empty()) {
-    global_latest_[f->type] = f;
-    return;
-  }
-  auto it = user_latest_.find(f->user_id);
-  if (it == user_latest_.end()) {
-    if (user_latest_.size() >= ctx_.config.kept_users) {
-      user_latest_.erase(lru_.back());  // the user idle the longest
-      lru_.pop_back();
-    }
-    lru_.push_front(f->user_id);
-    it = user_latest_.emplace(f->user_id, std::make_pair(latest{}, lru_.begin())).first;
-  } else if (it->second.second != lru_.begin()) {
-    lru_.splice(lru_.begin(), lru_, it->second.second);
-  }
-  it->second.first[f->type] = f;
+  if (shm::is_known_event_type(f->type)) latest_.remember(f);
 }
 
 void router::route(const frame_ptr& f) {

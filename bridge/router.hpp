@@ -1,5 +1,5 @@
-// userId -> sessions, the latest event per type for /api/snapshot, and the
-// history that resume replays.
+// userId -> sessions, the latest state for /api/snapshot, and the history
+// that resume replays.
 //
 // The router belongs to the drain thread: route() runs there for every
 // event, with no lock. Everything else reaches it as a command through a
@@ -11,11 +11,9 @@
 // NATS link between hosts) would call the same route().
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -26,6 +24,7 @@
 #include "command_inbox.hpp"
 #include "event_frame.hpp"
 #include "history.hpp"
+#include "latest_state.hpp"
 #include "ringcast/shm/schema.hpp"
 #include "ws_session.hpp"
 
@@ -36,6 +35,7 @@ using snapshot_reply = std::function<void(std::vector<frame_ptr>)>;
 struct router_report {
   std::vector<session_stats> sessions;
   history_stats history;
+  latest_state::stats snapshot;
 };
 using report_reply = std::function<void(router_report)>;
 
@@ -101,7 +101,6 @@ class router {
   void apply(report_cmd& c);
   void remember(const frame_ptr& f);
 
-  using latest = std::array<frame_ptr, shm::k_event_type_count>;
   using session_list = std::vector<std::shared_ptr<ws_session>>;
 
   bridge_context& ctx_;
@@ -112,9 +111,7 @@ class router {
   session_list admins_;                                    // see every user's events
   std::unordered_map<std::string, session_list> by_user_;  // non-admin sessions of a user
 
-  latest global_latest_;
-  std::list<std::string> lru_;  // users with a snapshot, most recent first
-  std::unordered_map<std::string, std::pair<latest, std::list<std::string>::iterator>> user_latest_;
+  latest_state latest_;  // /api/snapshot
   history history_;
   std::atomic<bool> stopped_{false};  // close_all() ran: later sessions are closed at add() (seq_cst)
   std::uint64_t last_seq_ = 0;

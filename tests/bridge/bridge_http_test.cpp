@@ -391,6 +391,38 @@ TEST_F(BridgeHttp, SnapshotHoldsTheLatestOfEachTypeForTheUserAndTheGlobalOnes) {
   }
 }
 
+// A state event is kept per its key: each symbol's position (and each side
+// of it), each asset's balance; a stream type keeps its latest event.
+TEST_F(BridgeHttp, SnapshotHoldsTheLatestStateOfEachKey) {
+  auto alice = connect("alice");
+  using shm::position_side;
+  ASSERT_EQ(pub_->publish("alice", shm::position_update{.symbol = "BTCUSDT", .side = position_side::long_, .size = 1}),
+            shm::publish_status::published);
+  ASSERT_EQ(pub_->publish("alice", shm::position_update{.symbol = "ETHUSDT", .side = position_side::long_, .size = 2}),
+            shm::publish_status::published);
+  ASSERT_EQ(pub_->publish("alice", shm::position_update{.symbol = "BTCUSDT", .side = position_side::short_, .size = 3}),
+            shm::publish_status::published);
+  ASSERT_EQ(pub_->publish("alice", shm::balance_update{.asset = "USDT", .wallet_balance = 4}),
+            shm::publish_status::published);
+  ASSERT_EQ(pub_->publish("alice", shm::balance_update{.asset = "BNB", .wallet_balance = 5}),
+            shm::publish_status::published);
+  ASSERT_EQ(pub_->publish("alice", shm::position_update{.symbol = "BTCUSDT", .side = position_side::long_, .size = 6}),
+            shm::publish_status::published);  // replaces 1
+  ASSERT_EQ(pub_->publish("alice", shm::order_update{.order_id = 7}), shm::publish_status::published);
+  ASSERT_EQ(pub_->publish("alice", shm::order_update{.order_id = 8}), shm::publish_status::published);  // replaces 7
+  const auto frames = take(*alice, 8);
+  ASSERT_EQ(frames.size(), 8u);
+
+  const auto r = raw_http(port(), "GET", "/api/snapshot?token=" + token_for("alice"));
+  ASSERT_EQ(r.status, 200) << r.raw;
+  std::string want = R"({"epoch":")" + epoch_ + R"(","events":[)";
+  for (const std::size_t i : {1u, 2u, 3u, 4u, 5u, 7u}) want += (i == 1 ? "" : ",") + frames[i];
+  EXPECT_EQ(r.body, want + "]}");
+  const auto h = health();
+  EXPECT_EQ(h.at("snapshot").at("users").to_number<int>(), 1);
+  EXPECT_EQ(h.at("snapshot").at("entries").to_number<int>(), 6);
+}
+
 // --kept-users bounds the users remembered; the least recently active
 // one is forgotten first.
 class BridgeHttpSmallSnapshot : public BridgeHttp {
