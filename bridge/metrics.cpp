@@ -53,12 +53,7 @@ void bridge_metrics::handshake_refused(int status) noexcept {
 void bridge_metrics::delivered(std::size_t bytes, std::int64_t latency_ns) noexcept {
   frames_.fetch_add(1, std::memory_order_relaxed);
   frame_bytes_.fetch_add(bytes, std::memory_order_relaxed);
-  if (latency_ns < 0) return;
-  const auto ns = static_cast<std::uint64_t>(latency_ns);
-  std::size_t i = 0;
-  while (i < k_latency_bounds_us.size() && ns > k_latency_bounds_us[i] * 1000) ++i;
-  latency_buckets_[i].fetch_add(1, std::memory_order_relaxed);
-  latency_sum_ns_.fetch_add(ns, std::memory_order_relaxed);
+  if (latency_ns >= 0) latency_.record_ns(latency_ns);
 }
 
 std::uint64_t bridge_metrics::drops_total() const noexcept {
@@ -140,18 +135,17 @@ std::string bridge_metrics::render_prometheus() const {
   sessions.gauge.value = static_cast<double>(sessions_.load(std::memory_order_relaxed));
   f.push_back(family("ringcast_sessions", "Open WebSocket sessions.", MetricType::Gauge, {sessions}));
 
+  // Powers of two, 16 µs to 4.2 s: bounds of the histogram's own buckets,
+  // so that each cumulative count is exact.
   ClientMetric h;
-  std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < k_latency_bounds_us.size(); ++i) {
-    cumulative += latency_buckets_[i].load(std::memory_order_relaxed);
-    h.histogram.bucket.push_back({cumulative, static_cast<double>(k_latency_bounds_us[i]) / 1e6});
-  }
-  cumulative += latency_buckets_.back().load(std::memory_order_relaxed);
-  h.histogram.bucket.push_back({cumulative, std::numeric_limits<double>::infinity()});
-  // The count is the +Inf bucket, so the exposition is self-consistent even
-  // while writers race the scrape.
-  h.histogram.sample_count = cumulative;
-  h.histogram.sample_sum = static_cast<double>(latency_sum_ns_.load(std::memory_order_relaxed)) / 1e9;
+  const auto lat = latency_.read();
+  for (std::uint64_t us = 16; us <= (1u << 22); us *= 2)
+    h.histogram.bucket.push_back({lat.below(us), static_cast<double>(us) / 1e6});
+  h.histogram.bucket.push_back({lat.total, std::numeric_limits<double>::infinity()});
+  // The count is the +Inf bucket, read in the same copy: the exposition is
+  // self-consistent even while writers race the scrape.
+  h.histogram.sample_count = lat.total;
+  h.histogram.sample_sum = static_cast<double>(lat.sum_ns) / 1e9;
   f.push_back(family("ringcast_delivery_latency_seconds",
                      "Producer timestamp to WebSocket write completion, per delivered event frame.",
                      MetricType::Histogram, {h}));

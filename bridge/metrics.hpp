@@ -3,14 +3,17 @@
 // everywhere: each is a statistic on its own and orders nothing else.
 //
 // prometheus-cpp's own Histogram takes a mutex on every Observe(); the
-// latency histogram here is fixed buckets of atomics instead, turned into
-// prometheus-cpp metric families only at scrape time (render_prometheus).
+// latency histogram here is buckets of atomics instead (latency_histogram),
+// turned into prometheus-cpp metric families only at scrape time
+// (render_prometheus).
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
+
+#include "latency_histogram.hpp"
 
 namespace ringcast::bridge {
 
@@ -39,11 +42,6 @@ enum class close_reason : std::uint8_t {
 
 class bridge_metrics {
  public:
-  // Upper bounds of the latency buckets, in microseconds: producer
-  // timestamp to socket write completion. 25 us .. 1 s, then +Inf.
-  static constexpr std::array<std::uint64_t, 16> k_latency_bounds_us{
-      25, 50, 100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 500'000, 1'000'000, 5'000'000};
-
   void drained(std::uint64_t n) noexcept { events_drained_.fetch_add(n, std::memory_order_relaxed); }
   void ring_gap(std::uint64_t n) noexcept { ring_lost_.fetch_add(n, std::memory_order_relaxed); }
   void undecodable() noexcept { undecodable_.fetch_add(1, std::memory_order_relaxed); }
@@ -68,6 +66,7 @@ class bridge_metrics {
   [[nodiscard]] std::uint64_t drops_total() const noexcept;
   [[nodiscard]] std::uint64_t ring_lost() const noexcept { return ring_lost_.load(std::memory_order_relaxed); }
   [[nodiscard]] std::uint64_t undecodable_events() const noexcept { return undecodable_.load(std::memory_order_relaxed); }
+  [[nodiscard]] latency_histogram::counts latency() const noexcept { return latency_.read(); }
 
   // The Prometheus text exposition of every counter (prometheus-cpp's TextSerializer).
   [[nodiscard]] std::string render_prometheus() const;
@@ -86,8 +85,7 @@ class bridge_metrics {
   std::atomic<std::uint64_t> gap_notices_{0};
   std::atomic<std::uint64_t> logs_suppressed_{0};
   std::array<std::atomic<std::uint64_t>, 2> resumes_{};  // replayed, gap
-  std::array<std::atomic<std::uint64_t>, k_latency_bounds_us.size() + 1> latency_buckets_{};
-  std::atomic<std::uint64_t> latency_sum_ns_{0};
+  latency_histogram latency_;  // producer timestamp -> socket write complete
 };
 
 }  // namespace ringcast::bridge
