@@ -154,11 +154,12 @@ op_parse_result parse_resume(const boost::json::object& obj) {
   return {std::move(op), {}};
 }
 
-op_parse_result parse_batch(const boost::json::object& obj) {
+// batch, stats: {"op":..,"enabled":true|false}
+op_parse_result parse_switch(op_kind kind, const boost::json::object& obj) {
   const auto* enabled = obj.if_contains("enabled");
   if (enabled == nullptr || !enabled->is_bool()) return {op_error::invalid, must("enabled", "true or false")};
-  client_op op{.kind = op_kind::batch};
-  op.batch = enabled->get_bool();
+  client_op op{.kind = kind};
+  op.enabled = enabled->get_bool();
   return {std::move(op), {}};
 }
 
@@ -188,6 +189,7 @@ std::string_view code(op_error e) noexcept {
     case op_error::rate_limited: return "rate_limited";
     case op_error::unknown_type: return "unknown_type";
     case op_error::invalid: return "invalid";
+    case op_error::forbidden: return "forbidden";
   }
   return "malformed";
 }
@@ -223,7 +225,8 @@ op_parse_result parse_client_op(std::string_view text) noexcept {
     if (name == "subscribe") return parse_types(op_kind::subscribe, *obj);
     if (name == "unsubscribe") return parse_types(op_kind::unsubscribe, *obj);
     if (name == "resume") return parse_resume(*obj);
-    if (name == "batch") return parse_batch(*obj);
+    if (name == "batch") return parse_switch(op_kind::batch, *obj);
+    if (name == "stats") return parse_switch(op_kind::stats, *obj);
     if (name == "log_level") return parse_log_level(*obj);
     return {op_error::unknown_op, "unknown op " + quoted(name)};
   } catch (const std::bad_alloc&) {
@@ -243,6 +246,7 @@ ws_options_result parse_ws_options(std::string_view target) noexcept {
     std::optional<std::string> epoch;
     std::optional<std::uint64_t> last_seq;
     bool seen_batch = false;
+    bool seen_stats = false;
     // The same parameter twice with different meanings has no right answer;
     // only types, a list, may repeat (URLSearchParams.append() makes that).
     const auto twice = [](std::string_view param) {
@@ -273,12 +277,13 @@ ws_options_result parse_ws_options(std::string_view target) noexcept {
         if (ec != std::errc{} || end != value.data() + value.size())
           return {op_error::invalid, query_must("lastSeq", k_seq_expected)};
         last_seq = n;
-      } else if (key == "batch") {
-        if (seen_batch) return {op_error::invalid, twice(key)};
-        seen_batch = true;
+      } else if (key == "batch" || key == "stats") {
+        bool& seen = key == "batch" ? seen_batch : seen_stats;
+        if (seen) return {op_error::invalid, twice(key)};
+        seen = true;
         if (value != "1" && value != "true" && value != "0" && value != "false")
-          return {op_error::invalid, query_must("batch", "1, true, 0 or false")};
-        out.batch = value == "1" || value == "true";
+          return {op_error::invalid, query_must(key, "1, true, 0 or false")};
+        (key == "batch" ? out.batch : out.stats) = value == "1" || value == "true";
       } else if (key == "logLevel") {
         if (out.level) return {op_error::invalid, twice(key)};
         out.level = log_level_from_wire(value);

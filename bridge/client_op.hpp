@@ -8,8 +8,9 @@
 //   {"op":"resume","epoch":"0123abcd...","lastSeq":42} replay what followed seq 42 of that epoch
 //   {"op":"batch","enabled":true}                      several events per frame
 //   {"op":"log_level","level":"WARN"}                  system_log events at WARN and above
+//   {"op":"stats","enabled":true}                      bridge:stats once a second (admin sessions)
 //
-//   /ws?types=PNL_UPDATE,ORDER_UPDATE&epoch=...&lastSeq=42&batch=1&logLevel=WARN
+//   /ws?types=PNL_UPDATE,ORDER_UPDATE&epoch=...&lastSeq=42&batch=1&logLevel=WARN&stats=1
 //
 // Type names are the wire names of shm/schema.hpp; "*" means every type.
 // Anything else gets an error message back (error_reply()), never silence.
@@ -27,7 +28,7 @@
 
 namespace ringcast::bridge {
 
-enum class op_kind : std::uint8_t { ping, subscribe, unsubscribe, resume, batch, log_level };
+enum class op_kind : std::uint8_t { ping, subscribe, unsubscribe, resume, batch, log_level, stats };
 
 // Bit i is shm::event_type i; bit 0 (the ring's padding record) is never set.
 using type_set = std::bitset<shm::k_event_type_count>;
@@ -49,7 +50,7 @@ struct client_op {
   op_kind kind = op_kind::ping;
   type_set types{};                              // subscribe, unsubscribe
   resume_point resume{};                         // resume
-  bool batch = false;                            // batch
+  bool enabled = false;                          // batch, stats
   shm::log_level level = shm::log_level::debug;  // log_level
 };
 
@@ -60,7 +61,8 @@ enum class op_error : std::uint8_t {
   binary,        // a binary frame: ops are JSON text
   rate_limited,  // over the per-client op rate; the op was not executed
   unknown_type,  // a type list names an event type that does not exist; nothing was applied
-  invalid        // a known op (or /ws parameter) with a missing or wrong-typed member
+  invalid,       // a known op (or /ws parameter) with a missing or wrong-typed member
+  forbidden      // an op this session's token does not allow (stats without role admin)
 };
 
 [[nodiscard]] std::string_view code(op_error e) noexcept;
@@ -84,6 +86,7 @@ struct ws_options {
   std::optional<type_set> types{};        // types=A,B (comma separated, "*" allowed; repeated: the union)
   std::optional<resume_point> resume{};   // epoch=...&lastSeq=N, both or neither
   bool batch = false;                     // batch=1|true|0|false
+  bool stats = false;                     // stats=1|true|0|false (admin tokens only)
   std::optional<shm::log_level> level{};  // logLevel=DEBUG|INFO|WARN|ERROR
 };
 

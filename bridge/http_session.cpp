@@ -212,6 +212,11 @@ void http_session::upgrade(request req) {
     send(json_error(req, http::status::bad_request, std::string(code(*e)), parsed.detail));
     return;
   }
+  if (std::get<ws_options>(parsed.value).stats && !auth.claims.admin) {
+    ctx_.metrics.handshake_refused(403);
+    send(json_error(req, http::status::forbidden, "forbidden", "stats=1 is for admin tokens (role admin)"));
+    return;
+  }
   admission_ticket ticket;
   switch (ctx_.admit.try_admit(auth.claims.user_id, ticket)) {
     case admit_verdict::admitted: break;

@@ -34,6 +34,8 @@ history_limits limits_of(const bridge_config& c) {
 
 // Periodic work (history expiry, log summaries) runs at most this often.
 constexpr std::int64_t k_tick_ns = 100'000'000;
+// bridge:stats covers intervals of about this length.
+constexpr std::int64_t k_stats_ns = 1'000'000'000;
 
 }  // namespace
 
@@ -96,9 +98,10 @@ void router::apply(add_cmd& c) {
   if (c.options.resume) resume(*c.s, *c.options.resume);
 
   all_.push_back(c.s);
-  if (who.admin)
+  if (who.admin) {
     admins_.push_back(c.s);
-  else
+    if (c.options.stats) stats_.push_back(c.s);  // the handshake refused it to others
+  } else
     by_user_[who.user_id].push_back(c.s);
 }
 
@@ -107,6 +110,7 @@ void router::apply(remove_cmd& c) {
   erase_session(all_, s);
   if (c.s->identity().admin) {
     erase_session(admins_, s);
+    erase_session(stats_, s);
   } else if (auto it = by_user_.find(c.s->identity().user_id); it != by_user_.end()) {
     erase_session(it->second, s);
     if (it->second.empty()) by_user_.erase(it);
@@ -137,6 +141,12 @@ void router::apply(op_cmd& c) {
       c.s->offer(control_frame(boost::json::serialize(o)), now);
       return;
     case op_kind::resume: resume(*c.s, c.op.resume); return;
+    case op_kind::stats:  // admins only (the session checked)
+      erase_session(stats_, c.s.get());
+      if (c.op.enabled) stats_.push_back(c.s);
+      c.s->offer(control_frame(c.op.enabled ? R"({"type":"stats","enabled":true})" : R"({"type":"stats","enabled":false})"),
+                 now);
+      return;
     case op_kind::ping:
     case op_kind::batch: return;  // the session's own
   }
@@ -247,6 +257,15 @@ void router::tick() {
   history_.expire(now);
   for (const auto& s : all_)
     if (s->outbox().wants_tick()) s->tick(now);
+  if (now - last_stats_.at_ns >= k_stats_ns) {
+    auto sample = stats_sample::take(ctx_.metrics, now);
+    // The first interval starts at the first tick, not at time zero.
+    if (last_stats_.at_ns != 0 && !stats_.empty()) {
+      const frame_ptr f = control_frame(stats_frame_text(last_stats_, sample));
+      for (const auto& s : stats_) s->offer(f, now);
+    }
+    last_stats_ = std::move(sample);
+  }
 }
 
 void router::close_all() {

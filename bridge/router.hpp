@@ -26,6 +26,7 @@
 #include "history.hpp"
 #include "latest_state.hpp"
 #include "ringcast/shm/schema.hpp"
+#include "stats_frame.hpp"
 #include "ws_session.hpp"
 
 namespace ringcast::bridge {
@@ -62,7 +63,7 @@ class router {
   // The producers' ring lost `count` events, which the drain numbered
   // from..to: every session is told (whose they were is unknown).
   void ring_gap(std::uint64_t from, std::uint64_t to, std::uint64_t count);
-  // Periodic work: history expiry, log-suppression summaries.
+  // Periodic work: history expiry, log-suppression summaries, bridge:stats.
   void tick();
   // Shutdown: every session is asked to close with 1001 after what it has queued.
   void close_all();
@@ -109,6 +110,7 @@ class router {
 
   session_list all_;                                       // every session: global events
   session_list admins_;                                    // see every user's events
+  session_list stats_;                                     // admins that asked for bridge:stats
   std::unordered_map<std::string, session_list> by_user_;  // non-admin sessions of a user
 
   latest_state latest_;  // /api/snapshot
@@ -116,6 +118,7 @@ class router {
   std::atomic<bool> stopped_{false};  // close_all() ran: later sessions are closed at add() (seq_cst)
   std::uint64_t last_seq_ = 0;
   std::int64_t next_tick_ns_ = 0;
+  stats_sample last_stats_;  // the start of the interval the next bridge:stats covers
 };
 
 }  // namespace ringcast::bridge

@@ -135,9 +135,16 @@ void ws_session::handle_op() {
       switch (op->kind) {
         case op_kind::ping: send_control(pong_reply()); break;
         case op_kind::batch:
-          batch_ = op->batch;
-          send_control(op->batch ? R"({"type":"batch","enabled":true})" : R"({"type":"batch","enabled":false})");
+          batch_ = op->enabled;
+          send_control(op->enabled ? R"({"type":"batch","enabled":true})" : R"({"type":"batch","enabled":false})");
           break;
+        case op_kind::stats:
+          if (!who_.admin) {
+            ++op_errors_;
+            send_control(error_reply(op_error::forbidden, "bridge:stats is for sessions with an admin token"));
+            break;
+          }
+          [[fallthrough]];
         case op_kind::subscribe:
         case op_kind::unsubscribe:
         case op_kind::log_level:

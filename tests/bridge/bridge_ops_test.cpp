@@ -9,6 +9,8 @@
 #include "ringcast/shm/payloads.hpp"
 #include "ringcast/shm/publisher.hpp"
 
+#include <thread>
+
 namespace ringcast::test {
 namespace {
 
@@ -242,6 +244,79 @@ TEST(BridgeOps, OneClientsAbuseDoesNotAffectAnother) {
   expect_pong(*good.ws);
   EXPECT_FALSE(good.ws->closed());
   EXPECT_EQ(scrape(f.port(), "ringcast_sessions"), 1.0);
+}
+
+// bridge:stats: an admin that asks (stats op or stats=1) gets, once a
+// second, what the bridge did in that second; other sessions never do, and
+// a non-admin that asks is refused.
+TEST(BridgeOps, AdminsThatAskGetBridgeStatsOnceASecond) {
+  bridge_fixture f;
+  shm::publisher pub(f.seg);
+  // Not an admin: 403 at the handshake, an error for the op.
+  {
+    ws_client refused(f.port(), ws_target(token_for("alice")) + "&stats=1");
+    EXPECT_FALSE(refused.open());
+    EXPECT_EQ(refused.status(), 403);
+    EXPECT_EQ(error_code_of(refused.body()), "forbidden");
+  }
+  auto user = connect_user(f.port(), "alice");
+  user.ws->send_text(R"({"op":"stats","enabled":true})");
+  EXPECT_NE(expect_error(*user.ws, "forbidden").find("admin"), std::string::npos);
+
+  auto by_query = std::make_unique<ws_client>(f.port(), ws_target(token_for("ops", true)) + "&stats=1");
+  ASSERT_TRUE(by_query->open()) << by_query->status() << " " << by_query->body();
+  auto by_op = connect_user(f.port(), "ops2", true);
+  auto plain_admin = connect_user(f.port(), "ops3", true);
+  by_op.ws->send_text(R"({"op":"stats","enabled":true})");
+  const auto answer = by_op.ws->read(3s);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(*answer, R"({"type":"stats","enabled":true})");
+
+  // 300 events over ~1.5 s: every stats interval in it sees ~200/s.
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_EQ(pub.publish("", shm::pnl_update{.total_pnl = static_cast<double>(i)}), shm::publish_status::published);
+    std::this_thread::sleep_for(5ms);
+  }
+  auto next_stats = [](ws_client& c) {
+    for (const auto deadline = std::chrono::steady_clock::now() + 4s; std::chrono::steady_clock::now() < deadline;) {
+      const auto m = c.read(1s);
+      if (!m) continue;
+      auto v = parse_or_null(*m);
+      if (v.is_object() && str(v, "type") == "bridge:stats") return v;
+    }
+    return boost::json::value{};
+  };
+  for (ws_client* c : {by_query.get(), by_op.ws.get()}) {
+    const auto v = next_stats(*c);
+    ASSERT_TRUE(v.is_object()) << "no bridge:stats within 4 s";
+    const auto& o = v.as_object();
+    EXPECT_NEAR(o.at("intervalMs").to_number<double>(), 1000, 150);
+    EXPECT_GT(o.at("eventsPerSecond").to_number<double>(), 50.0);
+    EXPECT_LT(o.at("eventsPerSecond").to_number<double>(), 400.0);
+    EXPECT_GT(o.at("framesPerSecond").to_number<double>(), o.at("eventsPerSecond").to_number<double>());  // 4 sessions get each
+    EXPECT_EQ(o.at("sessions").to_number<int>(), 4);
+    EXPECT_EQ(o.at("dropsPerSecond").to_number<double>(), 0.0);
+    const auto& lat = o.at("latencyUs").as_object();
+    EXPECT_GT(lat.at("count").to_number<double>(), 0.0);
+    EXPECT_GT(lat.at("p50").to_number<double>(), 0.0);
+    EXPECT_LE(lat.at("p50").to_number<double>(), lat.at("p99").to_number<double>());
+    EXPECT_LE(lat.at("p99").to_number<double>(), lat.at("p999").to_number<double>());
+    EXPECT_LE(lat.at("p999").to_number<double>(), lat.at("max").to_number<double>());
+    EXPECT_GE(o.at("totals").at("eventsDrained").to_number<double>(), 1.0);
+  }
+  // Switched off: no more of them.
+  by_op.ws->send_text(R"({"op":"stats","enabled":false})");
+  bool off = false;
+  for (const auto& m : by_op.ws->drain(2500ms)) {
+    if (m == R"({"type":"stats","enabled":false})") off = true;
+    if (off) {
+      EXPECT_EQ(m.find("bridge:stats"), std::string::npos) << "after the stats op turned them off: " << m;
+    }
+  }
+  EXPECT_TRUE(off) << "no answer to stats off";
+  // Nobody else ever got one.
+  for (ws_client* c : {user.ws.get(), plain_admin.ws.get()})
+    for (const auto& m : c->drain(100ms)) EXPECT_EQ(m.find("bridge:stats"), std::string::npos) << m;
 }
 
 }  // namespace

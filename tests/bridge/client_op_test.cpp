@@ -216,10 +216,14 @@ TEST(client_op, resume_epoch_must_be_1_to_32_hex_digits) {
 TEST(client_op, batch_takes_a_boolean) {
   const auto on = op_of(R"({"op":"batch","enabled":true})");
   EXPECT_EQ(on.kind, op_kind::batch);
-  EXPECT_TRUE(on.batch);
+  EXPECT_TRUE(on.enabled);
   const auto off = op_of(R"({"op":"batch","enabled":false})");
   EXPECT_EQ(off.kind, op_kind::batch);
-  EXPECT_FALSE(off.batch);
+  EXPECT_FALSE(off.enabled);
+  const auto stats = op_of(R"({"op":"stats","enabled":true})");
+  EXPECT_EQ(stats.kind, op_kind::stats);
+  EXPECT_TRUE(stats.enabled);
+  EXPECT_EQ(failure_of(R"({"op":"stats","enabled":"yes"})").first, op_error::invalid);
   for (const char* text : {R"({"op":"batch"})", R"({"op":"batch","enabled":1})", R"({"op":"batch","enabled":"true"})",
                            R"({"op":"batch","enabled":null})"}) {
     const auto [e, detail] = failure_of(text);
@@ -258,7 +262,7 @@ TEST(client_op, new_error_codes_are_on_the_wire) {
 }
 
 TEST(client_op, new_ops_ignore_extra_members) {
-  EXPECT_EQ(op_of(R"({"op":"batch","enabled":true,"id":"x","types":5})").batch, true);
+  EXPECT_EQ(op_of(R"({"op":"batch","enabled":true,"id":"x","types":5})").enabled, true);
   EXPECT_EQ(op_of(R"({"types":["*"],"op":"subscribe","extra":{"a":[1]}})").types, all_event_types());
 }
 
@@ -283,18 +287,20 @@ TEST(ws_options, no_query_means_defaults) {
     EXPECT_FALSE(o.types) << target;
     EXPECT_FALSE(o.resume) << target;
     EXPECT_FALSE(o.batch) << target;
+    EXPECT_FALSE(o.stats) << target;
     EXPECT_FALSE(o.level) << target;
   }
 }
 
 TEST(ws_options, every_parameter_is_read) {
   const auto o = options_of(
-      "/ws?token=t&types=PNL_UPDATE,ORDER_UPDATE&epoch=00ff00ff12345678&lastSeq=17&batch=1&logLevel=WARN&v=3");
+      "/ws?token=t&types=PNL_UPDATE,ORDER_UPDATE&epoch=00ff00ff12345678&lastSeq=17&batch=1&logLevel=WARN&v=3&stats=true");
   ASSERT_TRUE(o.types);
   EXPECT_EQ(*o.types, set_of({shm::event_type::pnl_update, shm::event_type::order_update}));
   ASSERT_TRUE(o.resume);
   EXPECT_EQ(*o.resume, (resume_point{"00ff00ff12345678", 17}));
   EXPECT_TRUE(o.batch);
+  EXPECT_TRUE(o.stats);
   EXPECT_EQ(o.level, shm::log_level::warn);
 }
 
@@ -389,6 +395,10 @@ TEST(ws_options, batch_values) {
     EXPECT_EQ(e, op_error::invalid) << target;
     EXPECT_TRUE(contains(detail, "\"batch\"")) << detail;
   }
+  EXPECT_TRUE(options_of("/ws?stats=1").stats);
+  EXPECT_FALSE(options_of("/ws?stats=0&batch=1").stats);
+  EXPECT_TRUE(contains(query_failure_of("/ws?stats=on").second, "\"stats\""));
+  EXPECT_TRUE(contains(query_failure_of("/ws?stats=1&stats=1").second, "more than once"));
 }
 
 TEST(ws_options, log_level_values) {
