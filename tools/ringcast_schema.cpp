@@ -30,9 +30,9 @@ int main(int argc, char** argv) {
     text << in.rdbuf();
     if (in && text.str() == ringcast::tools::schema_typescript()) return 0;
     std::fprintf(stderr,
-                 "ringcast-schema: %s is %s the schema: regenerate it with\n"
+                 "ringcast-schema: %s is %s: regenerate it with\n"
                  "  ringcast-schema --typescript > %s\n",
-                 argv[2], in ? "stale, not what the payload structs generate; it is not" : "missing; it is not", argv[2]);
+                 argv[2], in ? "stale (not what the payload structs generate)" : "missing", argv[2]);
     return 1;
   }
   if (cmd == "--update" && argc == 3) {
