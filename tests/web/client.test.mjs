@@ -52,7 +52,7 @@ describe("against a bridge", () => {
   });
   after(async () => {
     await pub.end();
-    await bridge.stop();
+    await bridge.stopClean();
     removeSegment(segment);
   });
 
@@ -205,7 +205,7 @@ describe("against a bridge", () => {
     const pub = startPublisher(seg);
     t.after(async () => {
       await pub.end();
-      await small.stop();
+      await small.stopClean();
       removeSegment(seg);
     });
     const ws = recordingWebSocket();
@@ -265,7 +265,7 @@ describe("against a bridge", () => {
     } finally {
       client.close();
       await proxy.close();
-      if (second) await second.stop();
+      if (second) await second.stopClean();
       removeSegment(segment2);
     }
   });

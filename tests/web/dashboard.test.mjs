@@ -56,7 +56,7 @@ describe("the dashboard in chromium", () => {
   after(async () => {
     await browser?.close();
     await pub.end();
-    await bridge.stop();
+    await bridge.stopClean();
     removeSegment(segment);
     assert.deepEqual(pageErrors, [], "the page threw");
   });
@@ -188,7 +188,7 @@ describe("the dashboard in chromium", () => {
     page.on("request", (r) => { if (r.url().includes("/api/snapshot")) snapshots.push(Date.now()); });
     const port = bridge.port;
     const stoppedAt = Date.now();
-    await bridge.stop();
+    await bridge.stopClean();
     await page.locator("#indicator.reconnecting").waitFor({ timeout: 5000 });
     assert.match(await page.locator("#indicator").innerText(), /reconnecting · next try in \d+ s/);
     // The fallback poll began with the outage (and fails: the bridge is gone).

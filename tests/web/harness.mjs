@@ -94,6 +94,11 @@ export async function startBridge(segment, { port = 0, args = [] } = {}) {
       clearTimeout(timer);
       return st;
     },
+    /** stop(), failing unless it exited 0 (a sanitizer's report exits otherwise). */
+    async stopClean() {
+      const st = await bridge.stop();
+      if (st.code !== 0) throw new Error(`ringcast-bridge exited ${st.code ?? st.signal}: ${stderr.slice(-4000)}`);
+    },
   };
   return bridge;
 }
