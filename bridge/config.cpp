@@ -111,6 +111,7 @@ const std::vector<option>& options() {
       {"history-age", "events older than this are not replayed", RC_MS(history_age)},
       {"history-bytes", "memory for the resume history, all users together", RC_NUM(history_bytes)},
       {"kept-users", "users whose latest events (/api/snapshot) and history are kept", RC_NUM(kept_users)},
+      {"snapshot-bytes", "memory for the latest events (/api/snapshot), all users together", RC_NUM(snapshot_bytes)},
       {"log-level", "system_log events below this level (DEBUG, INFO, WARN, ERROR) are not sent",
        [](const bridge_config& c) { return std::string(wire_name(c.log_level)); },
        [](bridge_config& c, std::string_view v) {

@@ -49,6 +49,7 @@ struct bridge_config {
   std::chrono::milliseconds history_age{300'000};  // 5 min: longer away, the snapshot is the better start
   std::size_t history_bytes = 256u << 20;        // all users together: the bound on the history's memory
   std::size_t kept_users = 10'000;  // users whose latest events and history are kept (least recently active forgotten)
+  std::size_t snapshot_bytes = 64u << 20;  // /api/snapshot's store: ~200k latest states of ~300 B, all users together
 
   // system_log.
   shm::log_level log_level = shm::log_level::debug;  // bridge-wide minimum: below it, logs are not sent at all

@@ -52,7 +52,10 @@ std::string health_json(const bridge_context& ctx, const router_report& report) 
                   {"users", h.users},
                   {"oldestSeq", h.oldest_seq},
                   {"evictedUpTo", h.evicted_upto}};
-  o["snapshot"] = {{"users", report.snapshot.users}, {"entries", report.snapshot.entries}};
+  o["snapshot"] = {{"users", report.snapshot.users},
+                   {"entries", report.snapshot.entries},
+                   {"bytes", report.snapshot.bytes},
+                   {"limitBytes", ctx.config.snapshot_bytes}};
   json::array list;
   for (std::size_t i = 0; i < sessions.size() && i < k_health_sessions_listed; ++i) {
     const auto& s = sessions[i];

@@ -31,7 +31,7 @@ double latency_histogram::counts::percentile_us(double q) const noexcept {
     if (n[i] == 0) continue;
     if (static_cast<double>(before + n[i]) >= rank) {
       const double lo = static_cast<double>(lower_us(i));
-      const double hi = i + 1 < k_buckets ? static_cast<double>(lower_us(i + 1)) : lo * 2;
+      const double hi = static_cast<double>(upper_us(i));
       return lo + (hi - lo) * (rank - static_cast<double>(before)) / static_cast<double>(n[i]);
     }
     before += n[i];
@@ -41,7 +41,7 @@ double latency_histogram::counts::percentile_us(double q) const noexcept {
 
 std::uint64_t latency_histogram::counts::max_us() const noexcept {
   for (std::size_t i = k_buckets; i-- > 0;)
-    if (n[i] != 0) return i + 1 < k_buckets ? lower_us(i + 1) : lower_us(i) * 2;
+    if (n[i] != 0) return upper_us(i);
   return 0;
 }
 

@@ -28,12 +28,16 @@ class latency_histogram {
     const auto sub = static_cast<std::size_t>((us >> (p - 3)) - 8);
     return k_linear + (p - 3) * k_per_power + sub;
   }
-  // The bucket's values are [lower_us(i), lower_us(i + 1)).
+  // The bucket's values are [lower_us(i), upper_us(i)).
   [[nodiscard]] static constexpr std::uint64_t lower_us(std::size_t i) noexcept {
     if (i < k_linear) return i;
     const std::size_t p = (i - k_linear) / k_per_power + 3;
     const std::uint64_t sub = (i - k_linear) % k_per_power;
     return (8 + sub) << (p - 3);
+  }
+
+  [[nodiscard]] static constexpr std::uint64_t upper_us(std::size_t i) noexcept {
+    return i + 1 < k_buckets ? lower_us(i + 1) : std::uint64_t{1} << (k_max_power + 1);
   }
 
   struct counts {
@@ -46,7 +50,8 @@ class latency_histogram {
     // The q-quantile (0 < q <= 1) in µs, interpolated within its bucket;
     // 0 when empty.
     [[nodiscard]] double percentile_us(double q) const noexcept;
-    // The upper bound of the highest bucket used, in µs; 0 when empty.
+    // The upper bound of the highest bucket used, in µs (the last bucket
+    // also holds everything beyond it); 0 when empty.
     [[nodiscard]] std::uint64_t max_us() const noexcept;
     // How many values are below `us`; exact when `us` is a bucket bound.
     [[nodiscard]] std::uint64_t below(std::uint64_t us) const noexcept;

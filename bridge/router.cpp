@@ -40,7 +40,7 @@ constexpr std::int64_t k_stats_ns = 1'000'000'000;
 }  // namespace
 
 router::router(bridge_context& ctx, std::function<void()> wake)
-    : ctx_(ctx), wake_(std::move(wake)), latest_(ctx.config.kept_users), history_(limits_of(ctx.config)) {}
+    : ctx_(ctx), wake_(std::move(wake)), latest_(ctx.config.kept_users, ctx.config.snapshot_bytes), history_(limits_of(ctx.config)) {}
 
 void router::push(command c) {
   commands_.push(std::move(c));

@@ -29,6 +29,10 @@ TEST(LatencyHistogram, EveryValueFallsInsideItsBucketAndBucketsAreAtMostAnEighth
     }
   }
   for (std::size_t i = 0; i + 1 < h::k_buckets; ++i) EXPECT_LT(h::lower_us(i), h::lower_us(i + 1)) << i;
+  EXPECT_EQ(h::upper_us(h::k_buckets - 1), 1ull << 36);
+  latency_histogram top;
+  top.record_ns(static_cast<std::int64_t>(1ull << 40) * 1000);  // beyond the last bound: in the last bucket
+  EXPECT_EQ(top.read().max_us(), 1ull << 36);
 }
 
 TEST(LatencyHistogram, PercentilesAreWithinABucketOfTheExactOnes) {

@@ -12,6 +12,7 @@ namespace ringcast::bridge {
 namespace {
 
 std::uint64_t g_seq = 0;
+constexpr std::size_t k_plenty = std::size_t{1} << 30;
 
 // A frame as the drain thread makes it; `key` empty for a stream event.
 frame_ptr frame(std::uint16_t type, std::string user, std::string key = {}) {
@@ -31,7 +32,7 @@ std::vector<std::uint64_t> seqs(const std::vector<frame_ptr>& v) {
 }
 
 TEST(LatestState, KeepsTheLatestOfEachKeyAndOfEachStreamTypeInSeqOrder) {
-  latest_state s(10);
+  latest_state s(10, k_plenty);
   const auto btc = frame(1, "alice", "BTC");
   const auto eth = frame(1, "alice", "ETH");
   const auto order1 = frame(2, "alice");
@@ -48,7 +49,7 @@ TEST(LatestState, KeepsTheLatestOfEachKeyAndOfEachStreamTypeInSeqOrder) {
 }
 
 TEST(LatestState, ForgetsTheLeastRecentlyActiveUser) {
-  latest_state s(2);
+  latest_state s(2, k_plenty);
   s.remember(frame(12, "alice", "-"));
   s.remember(frame(12, "bob", "-"));
   const auto a = frame(12, "alice", "-");
@@ -63,7 +64,7 @@ TEST(LatestState, ForgetsTheLeastRecentlyActiveUser) {
 }
 
 TEST(LatestState, AUserHoldsAtMostMaxKeysTheLeastRecentlyUpdatedGoesFirst) {
-  latest_state s(10);
+  latest_state s(10, k_plenty);
   const auto first = frame(1, "alice", "k0");
   s.remember(first);
   for (std::size_t i = 1; i < latest_state::k_max_keys; ++i) s.remember(frame(1, "alice", "k" + std::to_string(i)));
@@ -81,8 +82,33 @@ TEST(LatestState, AUserHoldsAtMostMaxKeysTheLeastRecentlyUpdatedGoesFirst) {
   EXPECT_TRUE(has_k0);
 }
 
+TEST(LatestState, OverItsBytesTheLeastRecentlyActiveUsersGo) {
+  const auto probe = frame(12, "probe", "-");
+  latest_state one(10, k_plenty);
+  one.remember(probe);
+  const std::size_t per_entry = one.totals().bytes;
+  ASSERT_GT(per_entry, probe->text.size());
+  latest_state s(100, per_entry * 3 + per_entry / 2);  // room for three users' one entry each
+  for (const char* u : {"a", "b", "c"}) s.remember(frame(12, u, "-"));
+  EXPECT_EQ(s.totals().users, 3u);
+  s.remember(frame(12, "a", "-"));  // a is the most recent now; b the least
+  s.remember(frame(12, "d", "-"));  // over: b goes
+  EXPECT_EQ(s.totals().users, 3u);
+  EXPECT_TRUE(s.snapshot("b").empty());
+  EXPECT_FALSE(s.snapshot("a").empty());
+  EXPECT_FALSE(s.snapshot("c").empty());
+  EXPECT_FALSE(s.snapshot("d").empty());
+  EXPECT_LE(s.totals().bytes, per_entry * 3 + per_entry / 2);
+}
+
+TEST(LatestState, TheGlobalEventsHaveTheirOwnLargerBound) {
+  latest_state s(10, k_plenty);
+  for (std::size_t i = 0; i < latest_state::k_max_keys + 10; ++i) s.remember(frame(6, "", "s" + std::to_string(i)));
+  EXPECT_EQ(s.snapshot("anyone").size(), latest_state::k_max_keys + 10);
+}
+
 TEST(LatestState, NoUsersKeptStillKeepsTheGlobalEvents) {
-  latest_state s(0);
+  latest_state s(0, k_plenty);
   s.remember(frame(12, "alice", "-"));
   const auto g = frame(21, "", "gw");
   s.remember(g);
