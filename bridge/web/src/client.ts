@@ -16,8 +16,13 @@
 // - While, and only while, the socket is down, /api/snapshot is polled
 //   (every 60 s) so the dashboard keeps showing current state. No other
 //   timer polls anything.
-// - A snapshot event is handed on only if it is newer than what the handlers
-//   already got for the same thing (the same state key: STATE_KEYS).
+// - Handlers see each state (a position, a balance: STATE_KEYS) only move
+//   forward, and the stream events (orders, trades, logs) of an epoch once
+//   each, in seq order. A snapshot's state event is handed on when it is
+//   newer than what the handlers have for the same thing; a snapshot's
+//   stream event only when the stream can no longer bring it (it is at or
+//   before the point where this client's stream begins: the first
+//   connection's or a resume:gap's seq), so a replay never comes second.
 import {
   type ClientEvents,
   type ConnectionState,
@@ -42,6 +47,11 @@ export * from "./protocol.js";
 // What the handlers were last given, per identity; bounded (an admin sees
 // every user's state): the entry touched longest ago goes first.
 const k_max_identities = 100_000;
+// A connection that lasted this long was a success: the next retry starts
+// from the first backoff step, not where the last outage left off.
+const k_stable_ms = 5000;
+// A snapshot request taking longer is abandoned (and tried again).
+const k_fetch_timeout_ms = 10_000;
 
 function httpBase(url: string | undefined): string {
   const base = url ?? (globalThis as { location?: { origin: string } }).location?.origin;
@@ -61,23 +71,30 @@ class Client implements RingcastClient {
   readonly #random: () => number;
   readonly #handlers = new Map<string, Set<(e: AnyEvent, s: EventSource) => void>>();
   readonly #listeners = new Map<string, Set<unknown>>();
+  // Per identity, the newest seq handed on and the epoch that numbered it.
   readonly #applied = new Map<string, { epoch: string; seq: number }>();
-  // Seqs of this epoch's stream that a snapshot handed on ahead of the
-  // stream: when the stream (a replay) brings them, they are not handed on twice.
-  readonly #early = new Set<number>();
 
   #ws: WebSocketLike | null = null;
   #live = false;
+  #liveSince = 0;
   #closed = false;
   #attempt = 0;
   #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
-  #pollTimer: ReturnType<typeof setTimeout> | null = null;
   #epoch: string | null = null;
-  #lastSeq = 0;
+  #lastSeq = 0;  // the newest event seq received in #epoch: where a resume starts
+  #floor = 0;  // the stream brings nothing at or before this seq of #epoch (a snapshot may)
   #replayTo = 0;  // resume:ok's toSeq while its replay is arriving, else 0
+  // The snapshot: one request at a time; wanted again if asked meanwhile;
+  // owed when one is needed (first connection, a gap) and has not succeeded.
   #snapshotInFlight: Promise<void> | null = null;
   #snapshotAgain = false;
-  #firstSnapshotDone = false;
+  #snapshotOwed = true;
+  #snapshotRetry: ReturnType<typeof setTimeout> | null = null;
+  #snapshotFailures = 0;
+  // The fallback poll: a generation, so a poll answered after the socket
+  // came back (or went down again) never starts a second poll loop.
+  #pollGeneration = 0;
+  #pollTimer: ReturnType<typeof setTimeout> | null = null;
   #state: ConnectionState = {
     socket: "connecting",
     nextAttemptAt: null,
@@ -154,7 +171,7 @@ class Client implements RingcastClient {
 
   #open(): void {
     if (this.#closed) return;
-    this.#setState({ socket: this.#state.socket === "down" ? "down" : "connecting", nextAttemptAt: null });
+    this.#setState({ nextAttemptAt: null });
     let ws: WebSocketLike;
     try {
       ws = new this.#WebSocket(this.#wsUrl(), ["bearer", this.#o.token]);
@@ -180,6 +197,9 @@ class Client implements RingcastClient {
     this.#replayTo = 0;
     if (wasLive) this.#emit("disconnect", info);
     if (this.#closed) return;
+    // A bridge that accepts and then closes at once (1008, 1013) is not a
+    // success: the backoff goes on growing.
+    if (wasLive && Date.now() - this.#liveSince >= k_stable_ms) this.#attempt = 0;
     this.#attempt += 1;
     const delay = backoffDelay(this.#attempt, this.#o.backoff ?? DEFAULT_BACKOFF, this.#random);
     this.#setState({ socket: "down", nextAttemptAt: Date.now() + delay });
@@ -187,6 +207,7 @@ class Client implements RingcastClient {
       this.#reconnectTimer = null;
       this.#open();
     }, delay);
+    this.#cancelSnapshotRetry();  // the poll takes over
     if (!this.#state.polling) this.#startPolling();
   }
 
@@ -209,13 +230,10 @@ class Client implements RingcastClient {
     if (e.seq > this.#lastSeq) this.#lastSeq = e.seq;
     const replayed = this.#replayTo !== 0 && e.seq <= this.#replayTo;
     if (e.seq >= this.#replayTo) this.#replayTo = 0;
-    if (this.#early.delete(e.seq)) return;  // a snapshot handed it on already
-    if (this.#early.size !== 0) for (const s of this.#early) if (s < e.seq) this.#early.delete(s);
-    // A state the handlers already have in a newer version (from a
-    // snapshot) does not go back to this older one.
+    // Already handed on (a snapshot's state ahead of its replay), or a state
+    // the handlers have in a newer version.
     const seen = this.#applied.get(identityOf(e));
-    if (STATE_KEYS[e.type] !== undefined && seen !== undefined && seen.epoch === this.#epoch && seen.seq > e.seq)
-      return;
+    if (seen !== undefined && seen.epoch === this.#epoch && seen.seq >= e.seq) return;
     this.#deliver(e, replayed ? "replay" : "live", this.#epoch ?? "");
   }
 
@@ -223,32 +241,37 @@ class Client implements RingcastClient {
     switch (m.type) {
       case "connection:status": {
         this.#live = true;
-        this.#attempt = 0;
-        const resumed = this.#epoch === m.epoch;
-        if (!resumed) {
-          // A new stream (first connection or another bridge run) starts after m.seq.
+        this.#liveSince = Date.now();
+        if (this.#epoch !== m.epoch) {
+          // A new stream (first connection, or another bridge run) starts
+          // after m.seq; a resume in it answers resume:gap (reason epoch).
           this.#epoch = m.epoch;
           this.#lastSeq = m.seq;
-          this.#early.clear();
+          this.#floor = m.seq;
+          this.#snapshotOwed = true;
         }
         this.#stopPolling();
         this.#setState({ socket: "live", nextAttemptAt: null, lastPollAt: null });
         this.#emit("connect", m);
-        // The first time: what happened before we came. (A resume:gap asks again.)
-        if (!this.#firstSnapshotDone) void this.#loadSnapshot(false);
+        if (this.#snapshotOwed) void this.#loadSnapshot(false);
         break;
       }
       case "resume:ok":
         this.#replayTo = m.toSeq > m.lastSeq ? m.toSeq : 0;
         break;
       case "resume:gap":
+        // What came before m.seq is lost to the stream: the snapshot has it.
         this.#epoch = m.epoch;
         this.#lastSeq = Math.max(this.#lastSeq, m.seq);
+        this.#floor = Math.max(this.#floor, m.seq);
+        this.#snapshotOwed = true;
         this.#emit("gap", { kind: "resume", reason: m.reason });
         void this.#loadSnapshot(false);
         break;
       case "stream:gap":
-        if (m.toSeq > this.#lastSeq) this.#lastSeq = m.toSeq;
+        // The resume point stays at the last event received: events queued
+        // behind this notice may be numbered inside its range.
+        this.#snapshotOwed = true;
         this.#emit("gap", { kind: "stream", reason: m.reason, fromSeq: m.fromSeq, toSeq: m.toSeq });
         void this.#loadSnapshot(false);
         break;
@@ -288,16 +311,21 @@ class Client implements RingcastClient {
 
   // ---- /api/snapshot ----
 
-  async #loadSnapshot(fromPoll: boolean): Promise<void> {
+  #loadSnapshot(fromPoll: boolean): Promise<void> {
     if (this.#snapshotInFlight !== null) {
-      this.#snapshotAgain = true;  // a gap arrived meanwhile: read it again after this one
+      this.#snapshotAgain = true;  // asked again meanwhile: read it again after this one
       return this.#snapshotInFlight;
     }
     const run = async (): Promise<void> => {
+      let tries = 0;
       do {
         this.#snapshotAgain = false;
-        await this.#fetchSnapshot(fromPoll);
-      } while (this.#snapshotAgain && !this.#closed);
+        const ok = await this.#fetchSnapshot(fromPoll);
+        if (!ok) {
+          if (this.#live && this.#snapshotOwed) this.#retrySnapshotLater();
+          return;
+        }
+      } while (this.#snapshotAgain && !this.#closed && ++tries < 3);
     };
     this.#snapshotInFlight = run().finally(() => {
       this.#snapshotInFlight = null;
@@ -305,34 +333,71 @@ class Client implements RingcastClient {
     return this.#snapshotInFlight;
   }
 
-  async #fetchSnapshot(fromPoll: boolean): Promise<void> {
+  // A snapshot that was needed and failed while the socket is up is tried
+  // again with the socket's backoff (while it is down, the poll does it).
+  #retrySnapshotLater(): void {
+    if (this.#snapshotRetry !== null || this.#closed) return;
+    this.#snapshotFailures += 1;
+    const delay = backoffDelay(this.#snapshotFailures, this.#o.backoff ?? DEFAULT_BACKOFF, this.#random);
+    this.#snapshotRetry = setTimeout(() => {
+      this.#snapshotRetry = null;
+      if (this.#live && this.#snapshotOwed) void this.#loadSnapshot(false);
+    }, delay);
+  }
+
+  #cancelSnapshotRetry(): void {
+    if (this.#snapshotRetry !== null) clearTimeout(this.#snapshotRetry);
+    this.#snapshotRetry = null;
+  }
+
+  // True when the answer was applied (or deliberately set aside for another read).
+  async #fetchSnapshot(fromPoll: boolean): Promise<boolean> {
     let body: Snapshot;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), k_fetch_timeout_ms);
     try {
       const res = await this.#fetch(this.#base + "/api/snapshot", {
         headers: { Authorization: "Bearer " + this.#o.token },
+        signal: abort.signal,
       });
       if (res.status === 401) {
         const why = ((await res.json().catch(() => ({}))) as { message?: string }).message ?? "token refused";
         this.#unauthorized(why);
-        return;
+        return true;
       }
-      if (!res.ok) return;
+      if (!res.ok) return false;
       body = (await res.json()) as Snapshot;
     } catch {
-      return;  // the bridge is unreachable; the poll or the next gap tries again
+      return false;  // unreachable or too slow; the poll or a retry tries again
+    } finally {
+      clearTimeout(timer);
     }
-    if (this.#closed) return;
-    this.#firstSnapshotDone = true;
+    if (this.#closed) return true;
+    // Live in one run, answered by another (a request that crossed a
+    // restart): not this stream's state. Read it again.
+    if (this.#live && body.epoch !== this.#epoch) {
+      this.#snapshotAgain = true;
+      return true;
+    }
+    if (this.#live) {
+      this.#snapshotOwed = false;
+      this.#snapshotFailures = 0;
+    }
     if (fromPoll && this.#state.polling) this.#setState({ lastPollAt: Date.now() });
+    const sameRun = body.epoch === this.#epoch;
     for (const e of body.events) {
+      if (STATE_KEYS[e.type] === undefined) {
+        // A stream event: only if the stream will not bring it (at or before
+        // the floor of this run); otherwise the replay or the post-gap read will.
+        if (!sameRun || e.seq > this.#floor) continue;
+      }
       const seen = this.#applied.get(identityOf(e));
-      // Newer than what the handlers have for the same thing: another
-      // bridge run (its events were drained after ours), or a later seq.
+      // Newer than what the handlers have for the same thing: a later seq
+      // of the same run, or another run's (drained after ours).
       if (seen !== undefined && seen.epoch === body.epoch && seen.seq >= e.seq) continue;
-      // Ahead of the stream, which will bring it again (a resume's replay).
-      if (body.epoch === this.#epoch && e.seq > this.#lastSeq) this.#early.add(e.seq);
       this.#deliver(e, "snapshot", body.epoch);
     }
+    return true;
   }
 
   #unauthorized(why: string): void {
@@ -347,19 +412,22 @@ class Client implements RingcastClient {
   // ---- fallback polling: only while the socket is down ----
 
   #startPolling(): void {
+    const generation = ++this.#pollGeneration;
     this.#setState({ polling: true, lastPollAt: null });
     const tick = (): void => {
       this.#pollTimer = null;
-      if (!this.#state.polling || this.#closed) return;
+      if (generation !== this.#pollGeneration || this.#closed) return;
       void this.#loadSnapshot(true).finally(() => {
-        if (this.#state.polling && !this.#closed)
-          this.#pollTimer = setTimeout(tick, this.#o.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
+        if (generation !== this.#pollGeneration || this.#closed) return;
+        if (this.#pollTimer !== null) clearTimeout(this.#pollTimer);
+        this.#pollTimer = setTimeout(tick, this.#o.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
       });
     };
     tick();
   }
 
   #stopPolling(): void {
+    this.#pollGeneration += 1;
     if (this.#pollTimer !== null) clearTimeout(this.#pollTimer);
     this.#pollTimer = null;
     if (this.#state.polling) this.#setState({ polling: false });
@@ -368,6 +436,7 @@ class Client implements RingcastClient {
   #clearTimers(): void {
     if (this.#reconnectTimer !== null) clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = null;
+    this.#cancelSnapshotRetry();
     this.#stopPolling();
   }
 

@@ -66,6 +66,8 @@ class Dashboard {
       this.#admin = new AdminCharts(byId("chart-rates"), byId("chart-sessions"), byId("chart-latency"));
     }
     this.#client = connect({ token, batch: true, stats: admin });
+    // For an operator's console (and the browser test): ringcastClient.state().
+    (window as unknown as { ringcastClient: RingcastClient }).ringcastClient = this.#client;
     this.#client.subscribe("*", (e) => {
       this.#state.apply(e);
       this.#schedule();
