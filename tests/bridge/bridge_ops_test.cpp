@@ -272,27 +272,34 @@ TEST(BridgeOps, AdminsThatAskGetBridgeStatsOnceASecond) {
   ASSERT_TRUE(answer);
   EXPECT_EQ(*answer, R"({"type":"stats","enabled":true})");
 
-  // 300 events over ~1.5 s: every stats interval in it sees ~200/s.
-  for (int i = 0; i < 300; ++i) {
+  // 500 events over ~2.5 s: at least one whole stats interval falls inside.
+  for (int i = 0; i < 500; ++i) {
     ASSERT_EQ(pub.publish("", shm::pnl_update{.total_pnl = static_cast<double>(i)}), shm::publish_status::published);
     std::this_thread::sleep_for(5ms);
   }
-  auto next_stats = [](ws_client& c) {
-    for (const auto deadline = std::chrono::steady_clock::now() + 4s; std::chrono::steady_clock::now() < deadline;) {
-      const auto m = c.read(1s);
+  // The busiest interval each one got (the first may have begun before
+  // the load, the last ended after it).
+  auto busiest_stats = [](ws_client& c) {
+    boost::json::value best;
+    // Not drain(): stats frames never let the stream go quiet.
+    for (const auto until = std::chrono::steady_clock::now() + 1500ms; std::chrono::steady_clock::now() < until;) {
+      const auto m = c.read(200ms);
       if (!m) continue;
       auto v = parse_or_null(*m);
-      if (v.is_object() && str(v, "type") == "bridge:stats") return v;
+      if (!v.is_object() || str(v, "type") != "bridge:stats") continue;
+      EXPECT_NEAR(v.at("intervalMs").to_number<double>(), 1000, 150) << *m;
+      if (best.is_null() || v.at("eventsPerSecond").to_number<double>() > best.at("eventsPerSecond").to_number<double>())
+        best = std::move(v);
     }
-    return boost::json::value{};
+    return best;
   };
   for (ws_client* c : {by_query.get(), by_op.ws.get()}) {
-    const auto v = next_stats(*c);
-    ASSERT_TRUE(v.is_object()) << "no bridge:stats within 4 s";
+    const auto v = busiest_stats(*c);
+    ASSERT_TRUE(v.is_object()) << "no bridge:stats";
     const auto& o = v.as_object();
     EXPECT_NEAR(o.at("intervalMs").to_number<double>(), 1000, 150);
-    EXPECT_GT(o.at("eventsPerSecond").to_number<double>(), 50.0);
-    EXPECT_LT(o.at("eventsPerSecond").to_number<double>(), 400.0);
+    EXPECT_GT(o.at("eventsPerSecond").to_number<double>(), 100.0);  // ~200/s offered
+    EXPECT_LT(o.at("eventsPerSecond").to_number<double>(), 300.0);
     EXPECT_GT(o.at("framesPerSecond").to_number<double>(), o.at("eventsPerSecond").to_number<double>());  // 4 sessions get each
     EXPECT_EQ(o.at("sessions").to_number<int>(), 4);
     EXPECT_EQ(o.at("dropsPerSecond").to_number<double>(), 0.0);
