@@ -10,6 +10,11 @@ const signed = (v: number | null): Cell => ({ text: money(v), cls: signClass(v) 
 const side = (s: string): Cell => ({ text: s, cls: s === "BUY" || s === "LONG" ? "pos" : s === "SELL" || s === "SHORT" ? "neg" : "" });
 const yes = (b: boolean, on = "yes", off = "no"): HTMLElement => el("span", { class: "badge " + (b ? "ok" : "idle") }, b ? on : off);
 
+/** Rows a table shows at most: more is no longer readable, and the DOM would cost each frame. */
+const k_rows = 200;
+const sortedByKey = <V>(m: Map<string, V>): [string, V][] =>
+  [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).slice(0, k_rows);
+
 function facts(rows: [string, string | Node][]): HTMLElement {
   const dl = el("dl", { class: "facts" });
   for (const [k, v] of rows) dl.append(el("dt", {}, k), el("dd", {}, v));
@@ -34,6 +39,8 @@ export class Panels {
   readonly #performance: KeyedTable;
   readonly #components: KeyedTable;
   readonly #gateways: KeyedTable;
+  readonly #modes: KeyedTable;
+  readonly #autopilot: HTMLElement;  // GINIE status and rules; the modes table follows it
   readonly #logs: HTMLElement;
   readonly #logLevel: HTMLSelectElement;
 
@@ -64,6 +71,10 @@ export class Panels {
       { title: "detail" }], "no status yet");
     this.#gateways = new KeyedTable([{ title: "gateway" }, { title: "type" }, { title: "status" }, { title: "was" },
       { title: "since", kind: "num" }], "no gateways yet");
+    this.#modes = new KeyedTable([{ title: "mode" }, { title: "status" }, { title: "today", kind: "num" },
+      { title: "safety" }], "no modes yet");
+    this.#autopilot = el("div", {});
+    body("panel-autopilot").append(this.#autopilot, el("div", { class: "modes" }, this.#modes.element));
     body("panel-positions").append(this.#positions.element);
     body("panel-orders").append(this.#orders.element);
     body("panel-trades").append(this.#trades.element);
@@ -90,7 +101,7 @@ export class Panels {
         break;
       }
       case "positions":
-        this.#positions.render([...s.positions.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, e]) => ({
+        this.#positions.render(sortedByKey(s.positions).map(([key, e]) => ({
           key,
           cells: [...who(e.userId), e.payload.symbol, side(e.payload.side), qty(e.payload.size), price(e.payload.entryPrice),
             price(e.payload.markPrice), price(e.payload.liquidationPrice), signed(e.payload.unrealizedPnl),
@@ -99,7 +110,7 @@ export class Panels {
         break;
       case "orders":
         this.#orders.render([...s.orders.entries()].sort(([, a], [, b]) => b.payload.updateTime - a.payload.updateTime)
-          .map(([key, e]) => ({
+          .slice(0, k_rows).map(([key, e]) => ({
             key,
             cells: [...who(e.userId), String(e.payload.orderId), e.payload.symbol, side(e.payload.side), e.payload.type,
               e.payload.status, price(e.payload.price), qty(e.payload.qty), qty(e.payload.filledQty),
@@ -115,14 +126,14 @@ export class Panels {
         })));
         break;
       case "balances":
-        this.#balances.render([...s.balances.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, e]) => ({
+        this.#balances.render(sortedByKey(s.balances).map(([key, e]) => ({
           key,
           cells: [...who(e.userId), e.payload.asset, qty(e.payload.walletBalance), qty(e.payload.availableBalance),
             signed(e.payload.crossUnrealizedPnl)],
         })));
         break;
       case "market":
-        this.#market.render([...s.market.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([symbol, m]) => ({
+        this.#market.render(sortedByKey(s.market).map(([symbol, m]) => ({
           key: symbol,
           cells: [symbol, price(m.mark?.payload.markPrice), price(m.mark?.payload.indexPrice),
             price(m.book?.payload.bids[0]?.price), price(m.book?.payload.asks[0]?.price),
@@ -147,10 +158,10 @@ export class Panels {
             key: "p|" + key,
             cells: [e.payload.scope, integer(e.payload.trades), percent(e.payload.winRate), signed(e.payload.pnl)],
           })),
-        ] as { key: string; cells: Cell[] }[]);
+        ].slice(0, k_rows) as { key: string; cells: Cell[] }[]);
         break;
       case "system":
-        this.#components.render([...s.components.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, c]) => {
+        this.#components.render(sortedByKey(s.components).map(([name, c]) => {
           const st = c.status?.payload.status ?? (c.health ? (c.health.payload.healthy ? "HEALTHY" : "UNHEALTHY") : DASH);
           const bad = !/^(OK|UP|HEALTHY|RUNNING|CONNECTED)$/i.test(st);
           return {
@@ -160,7 +171,7 @@ export class Panels {
               c.status?.payload.detail || c.health?.payload.detail || ""],
           };
         }));
-        this.#gateways.render([...s.gateways.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([id, e]) => {
+        this.#gateways.render(sortedByKey(s.gateways).map(([id, e]) => {
           const bad = !/^(HEALTHY|CONNECTED|UP|OK)$/i.test(e.payload.currentStatus);
           return {
             key: id,
@@ -171,7 +182,7 @@ export class Panels {
         break;
       case "logs": {
         const min = levelRank(this.#logLevel.value as LogLevel);
-        const shown = s.logs.filter((e) => levelRank(e.payload.level) >= min).slice(0, 200);
+        const shown = s.logs.filter((e) => levelRank(e.payload.level) >= min).slice(0, k_rows);
         this.#logs.replaceChildren(...shown.map((e) =>
           el("div", { class: "log " + e.payload.level, "data-seq": String(e.seq) },
             el("span", {}, clock(e.timestamp)), el("span", { class: "lvl" }, e.payload.level),
@@ -197,16 +208,14 @@ export class Panels {
         const g = s.ginie?.payload;
         const gUser = s.ginie?.userId ?? "";
         const r = s.rules?.payload;
-        const modes = new KeyedTable([{ title: "mode" }, { title: "status" }, { title: "today", kind: "num" },
-          { title: "safety" }], "no modes yet");
-        modes.render([...s.modes.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, m]) => ({
+        this.#modes.render(sortedByKey(s.modes).map(([key, m]) => ({
           key,
           cells: [this.#admin ? key.replace("|", " · ") : key.split("|")[1] ?? key, m.status ? (m.status.payload.enabled ? m.status.payload.status : "off") : DASH,
             signed(m.status?.payload.pnlToday ?? null),
             m.safety ? (m.safety.payload.isPaused ? { text: "paused: " + m.safety.payload.pauseReason, cls: "neg" }
               : { text: "ok", cls: "pos" }) : DASH],
         })));
-        body("panel-autopilot").replaceChildren(
+        this.#autopilot.replaceChildren(
           g === undefined ? el("p", { class: "muted" }, "no status yet") : facts([
             ...(this.#admin ? [["user", gUser] as [string, string]] : []),
             ["running", yes(g.isRunning, "running", "stopped")],
@@ -217,8 +226,7 @@ export class Panels {
             ["decided", g.lastDecisionTime ? ago(g.lastDecisionTime) + " ago" : DASH],
           ]),
           r === undefined ? "" : el("p", { class: "muted" },
-            `rules: ${r.enabled ? "on" : "off"} · ≤ ${r.maxLeverage}× · ≤ ${r.maxPositions} positions · min conf. ${percent(r.minConfidence)}`),
-          el("div", { class: "modes" }, modes.element));
+            `rules: ${r.enabled ? "on" : "off"} · ≤ ${r.maxLeverage}× · ≤ ${r.maxPositions} positions · min conf. ${percent(r.minConfidence)}`));
         break;
       }
       case "chains": {

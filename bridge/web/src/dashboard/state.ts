@@ -40,6 +40,8 @@ const k_logs = 500;
 const k_chains = 50;
 const k_lifecycle_per_chain = 20;
 export const k_pnl_points = 3600;
+/** Per keyed map (an admin sees every user's): the least recently updated go first. */
+const k_keys = 2000;
 
 const LEVELS: LogLevel[] = ["DEBUG", "INFO", "WARN", "ERROR"];
 export const levelRank = (l: LogLevel): number => LEVELS.indexOf(l);
@@ -47,6 +49,14 @@ export const levelRank = (l: LogLevel): number => LEVELS.indexOf(l);
 function capFront<T>(list: T[], item: T, max: number): void {
   list.unshift(item);
   if (list.length > max) list.length = max;
+}
+
+/** Sets `key` as the most recently updated and evicts the least recently updated beyond `k_keys`. */
+function put<K, V>(map: Map<K, V>, key: K, value: V): V {
+  map.delete(key);  // re-inserted last: a Map iterates in insertion order
+  map.set(key, value);
+  if (map.size > k_keys) map.delete(map.keys().next().value as K);
+  return value;
 }
 
 const open = new Set(["NEW", "PARTIALLY_FILLED"]);
@@ -84,7 +94,7 @@ export class DashboardState {
       case "POSITION_UPDATE": {
         const key = `${u}|${e.payload.symbol}|${e.payload.side}`;
         if ((e.payload.size ?? 0) === 0) this.positions.delete(key);
-        else this.positions.set(key, e);
+        else put(this.positions, key, e);
         this.dirty.add("positions");
         break;
       }
@@ -94,7 +104,7 @@ export class DashboardState {
         // An order's updates may arrive out of order (a snapshot ahead of a
         // replay): the one with the later update time stands.
         if (had !== undefined && had.payload.updateTime > e.payload.updateTime) break;
-        if (open.has(e.payload.status)) this.orders.set(key, e);
+        if (open.has(e.payload.status)) put(this.orders, key, e);
         else this.orders.delete(key);
         this.dirty.add("orders");
         break;
@@ -118,7 +128,7 @@ export class DashboardState {
         break;
       }
       case "PNL_UPDATE": {
-        this.pnlByUser.set(u, e);
+        put(this.pnlByUser, u, e);
         const [t, total, daily] = this.pnlSeries;
         const at = Date.parse(e.timestamp) / 1000;
         if (t.length === 0 || at >= (t[t.length - 1] ?? 0)) {
@@ -132,7 +142,7 @@ export class DashboardState {
         break;
       }
       case "BALANCE_UPDATE":
-        this.balances.set(`${u}|${e.payload.asset}`, e);
+        put(this.balances, `${u}|${e.payload.asset}`, e);
         this.dirty.add("balances");
         break;
       case "CIRCUIT_BREAKER_UPDATE":
@@ -184,7 +194,7 @@ export class DashboardState {
         this.dirty.add("system");
         break;
       case "gateway_status_change":
-        this.gateways.set(e.payload.gatewayId, e);
+        put(this.gateways, e.payload.gatewayId, e);
         this.dirty.add("system");
         break;
       case "system_log":
@@ -192,11 +202,11 @@ export class DashboardState {
         this.dirty.add("logs");
         break;
       case "STATS_UPDATE":
-        this.stats.set(`${u}|${e.payload.source}`, e);
+        put(this.stats, `${u}|${e.payload.source}`, e);
         this.dirty.add("performance");
         break;
       case "PERFORMANCE_UPDATE":
-        this.performance.set(`${u}|${e.payload.scope}`, e);
+        put(this.performance, `${u}|${e.payload.scope}`, e);
         this.dirty.add("performance");
         break;
     }
@@ -237,20 +247,14 @@ export class DashboardState {
 
   #mode(userId: string, mode: string): ModeView {
     const key = `${userId}|${mode}`;
-    let m = this.modes.get(key);
-    if (m === undefined) this.modes.set(key, (m = {}));
-    return m;
+    return put(this.modes, key, this.modes.get(key) ?? {});
   }
 
   #market(symbol: string): MarketView {
-    let m = this.market.get(symbol);
-    if (m === undefined) this.market.set(symbol, (m = {}));
-    return m;
+    return put(this.market, symbol, this.market.get(symbol) ?? {});
   }
 
   #component(name: string): ComponentView {
-    let c = this.components.get(name);
-    if (c === undefined) this.components.set(name, (c = {}));
-    return c;
+    return put(this.components, name, this.components.get(name) ?? {});
   }
 }
