@@ -1,0 +1,85 @@
+"""ringcast-bench --smoke: each scenario for a few seconds against both
+servers, with --json and --plot-dir. Asserts that the figures exist and are
+sane — every promised event delivered, percentiles in order, rates near the
+offered load, plots written — never that they are fast."""
+import json
+import os
+import subprocess
+
+import pytest
+
+BENCH = os.environ["RINGCAST_BENCH"]
+SCENARIOS = ["user-stream", "broadcast", "slow-clients", "burst", "connections", "soak"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    proc = subprocess.run(
+        [BENCH, "--smoke", "--json", str(out / "bench.json"), "--plot-dir", str(out / "plots")],
+        capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with open(out / "bench.json") as f:
+        runs = json.load(f)["runs"]
+    return {"stdout": proc.stdout, "runs": runs, "plots": out / "plots"}
+
+
+def runs_of(run, scenario):
+    return [r for r in run["runs"] if r["scenario"] == scenario]
+
+
+def test_every_scenario_ran_against_its_servers(run):
+    seen = {(r["scenario"], r["server"], r["phase"]) for r in run["runs"]}
+    for s in ["user-stream", "broadcast", "burst", "connections"]:
+        assert (s, "ringcast", "") in seen and (s, "ws-node", "") in seen, s
+    assert {("slow-clients", "ringcast", p) for p in ["baseline 1", "slow", "baseline 2"]} <= seen
+    assert ("soak", "ringcast", "") in seen
+    for s in SCENARIOS:
+        assert "== " + s in run["stdout"]
+    assert "ringcast vs ws-node" in run["stdout"]
+
+
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s != "connections"])
+def test_measured_runs_deliver_everything_with_ordered_percentiles(run, scenario):
+    for r in runs_of(run, scenario):
+        where = f'{scenario} {r["server"]} {r["phase"]}'
+        assert r["published"] > 0 and r["refused"] == 0, where
+        assert r["expected"] > 0 and r["received"] == r["expected"] and r["lost"] == 0, where
+        for name in ["publishToReceiveUs", "scheduleToReceiveUs"]:
+            l = r[name]
+            assert l["count"] == r["received"], where
+            assert 0 < l["p50"] <= l["p90"] <= l["p99"] <= l["p999"] <= l["max"] < 2_000_000, (where, l)
+        # The receivers' rate is the offered rate times the fan-out.
+        want = r["expected"] / r["durationSeconds"]
+        assert 0.5 * want < r["deliveredPerSecond"] <= 1.05 * want, where
+        assert r["serverCpuPercent"] > 0 and r["serverRssBytes"]["after"] > 0, where
+        assert len(r["timeline"]) >= 1 and all(p["framesPerSecond"] >= 0 for p in r["timeline"]), where
+
+
+def test_broadcast_reports_the_last_receiver(run):
+    for r in runs_of(run, "broadcast"):
+        last, each = r["lastReceiverUs"], r["publishToReceiveUs"]
+        # Every event reached every client; the last of them is no earlier than the typical one.
+        assert last["count"] == r["published"]
+        assert each["p50"] <= last["p50"] <= last["max"] <= each["max"]
+
+
+def test_slow_clients_are_counted_and_the_healthy_ones_get_no_gaps(run):
+    slow = [r for r in runs_of(run, "slow-clients") if r["phase"] == "slow"][0]
+    assert slow["slowClients"]["clients"] >= 1 and slow["slowClients"]["messages"] > 0
+    assert slow["gapNotices"] == 0
+    assert "healthy clients with slow ones / without" in run["stdout"]
+
+
+def test_connections_report_memory_per_connection(run):
+    for r in runs_of(run, "connections"):
+        assert r["idleConnections"] == 200, r["server"]
+        assert 0 < r["bytesPerConnection"] < 1 << 20, r["server"]
+
+
+def test_plots_are_written(run):
+    for s in [s for s in SCENARIOS if s != "connections"]:
+        for kind in ["latency", "timeline"]:
+            png = run["plots"] / f"{s}-{kind}.png"
+            with open(png, "rb") as f:
+                assert f.read(8) == b"\x89PNG\r\n\x1a\n", png
