@@ -23,7 +23,7 @@ namespace {
       "usage: ringcast-bench [--scenario NAME|all] [--servers ringcast,ws-node] [--smoke]\n"
       "                      [--clients N] [--users N] [--rate EVENTS_PER_S] [--duration S] [--global SHARE]\n"
       "                      [--producers N] [--client-threads N] [--bridge-threads N]\n"
-      "                      [--slow-percent P] [--queue-messages N] [--idle N]\n"
+      "                      [--slow-percent P] [--queue-messages N] [--history-mib N] [--idle N]\n"
       "                      [--burst-factor X] [--burst-ms MS] [--burst-every-ms MS]\n"
       "                      [--json FILE] [--plot-dir DIR] [--bridge PATH] [--node PATH]\n"
       "                      [--baseline-script FILE] [--node-modules DIR]\n"
@@ -34,7 +34,7 @@ namespace {
       "  slow-clients  100 clients over 10 users, 1000 events/s; phases baseline / +10% slow clients / baseline\n"
       "  burst         100 clients over 10 users, 1000 events/s with 10x spikes of 100 ms every second, 10 s\n"
       "  connections   a ramp to 10000 idle clients: memory per connection\n"
-      "  soak          100 clients over 10 users, 2000 events/s for 120 s: loss and RSS drift\n"
+      "  soak          100 clients over 10 users, 2000 events/s for 120 s, 32 MiB resume history: loss, RSS drift\n"
       "  all           each of them (the default)\n"
       "--servers: ringcast (ringcast-bridge fed by the shared-memory ring) and ws-node (a broadcast server on\n"
       "Node's ws, fed over a loopback socket: bench/baseline/ws_server.mjs). --smoke: seconds, small loads.\n"
@@ -67,7 +67,9 @@ options preset(const std::string& scenario, bool smoke) {
     if (smoke) o.users = 10, o.idle = 200, o.duration_s = 1;
   } else if (scenario == "soak") {
     o.servers = {server_kind::ringcast};
-    o.clients = 100, o.users = 10, o.rate = 2000, o.duration_s = 120;
+    // A resume history of 32 MiB fills in ~30 s of this load (the default,
+    // 256 MiB, would take minutes): the second half shows the steady state.
+    o.clients = 100, o.users = 10, o.rate = 2000, o.duration_s = 120, o.history_mib = 32;
     if (smoke) o.clients = 20, o.users = 5, o.rate = 500, o.duration_s = 3;
   } else {
     usage(2, "unknown scenario '" + scenario + "'");
@@ -130,6 +132,7 @@ std::vector<options> parse_options(int argc, char** argv) {
       else if (a == "--bridge-threads") uint(&options::bridge_threads);
       else if (a == "--slow-percent") uint(&options::slow_percent);
       else if (a == "--queue-messages") uint(&options::queue_messages);
+      else if (a == "--history-mib") uint(&options::history_mib);
       else if (a == "--idle") uint(&options::idle);
       else if (a == "--rate") real(&options::rate);
       else if (a == "--duration") real(&options::duration_s);

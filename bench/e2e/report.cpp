@@ -105,7 +105,8 @@ void print_scenario(const options& o, const std::vector<run_result>& runs) {
   if (o.scenario == "soak")
     for (const auto& r : runs)
       if (r.timeline.size() >= 4) {
-        const auto& early = r.timeline[r.timeline.size() / 10 + 1];
+        // From the middle on: the resume history has filled to its bound by then.
+        const auto& early = r.timeline[r.timeline.size() / 2];
         std::printf("  %s: RSS %.1f MB at %.0f s, %.1f MB at the end (drift %+.1f MB); lost %llu\n", label(r).c_str(),
                     early.server_rss_mib, early.t_s, r.timeline.back().server_rss_mib,
                     r.timeline.back().server_rss_mib - early.server_rss_mib, static_cast<unsigned long long>(r.lost()));

@@ -76,6 +76,10 @@ std::vector<std::string> bridge_argv(const options& o, const std::string& segmen
     a.emplace_back("--queue-messages");
     a.push_back(std::to_string(o.queue_messages));
   }
+  if (o.history_mib > 0) {
+    a.emplace_back("--history-bytes");
+    a.push_back(std::to_string(std::uint64_t{o.history_mib} << 20));
+  }
   return a;
 }
 
