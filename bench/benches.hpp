@@ -21,7 +21,8 @@ inline constexpr std::array<std::size_t, 2> k_payload_sizes{64, 512};
 void register_machine_benchmark();        // machine/cacheline_round_trip
 void register_ringcast_benchmarks();      // throughput/{threads,processes}/ringcast/*
 void register_baseline_benchmarks();      // throughput/threads/{rwqueue,concurrentqueue}/*, throughput/processes/boost_mq/*
-void register_latency_benchmarks();       // latency/{threads,processes}/{spinning,asleep}/64B
+void register_latency_benchmarks();       // latency/{threads,processes}/{spinning,asleep}/64B, latency/processes/spinning/512B
+void register_iceoryx_benchmarks();       // latency/processes/iceoryx/{64B,512B}
 void register_publish_cost_benchmarks();  // publish_cost/{room_no_consumer,consumer_draining,ring_full_drops}/*
 
 }  // namespace ringcast::bench

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "benches.hpp"
@@ -178,6 +179,23 @@ void print_summary(const summary_reporter& rep) {
     }
   }
 
+  std::printf("\nOne-way latency across processes, consumer busy-polling: ringcast vs iceoryx 2.0 (ns);\n"
+              "target: ringcast p50 <= 1/5 of iceoryx's\n");
+  std::printf("  %-16s %8s %9s %9s %9s %9s\n", "", "p50", "p99", "p99.9", "max", "preempted");
+  std::string p50_ratios;
+  for (const std::size_t size : k_payload_sizes) {
+    const std::string ring = "latency/processes/spinning/" + std::to_string(size) + "B";
+    const std::string iox = "latency/processes/iceoryx/" + std::to_string(size) + "B";
+    for (const auto& [label, key] : {std::pair{"ringcast", ring}, std::pair{"iceoryx", iox}}) {
+      const auto c = [&](const char* counter) { return cell(rep.counter(key, counter), "%.0f"); };
+      std::printf("  %-8s %5zu B  %8s %9s %9s %9s %9s\n", label, size, c("p50_ns").c_str(), c("p99_ns").c_str(),
+                  c("p999_ns").c_str(), c("max_ns").c_str(), c("preempted").c_str());
+    }
+    p50_ratios += (p50_ratios.empty() ? "" : ", ") + std::to_string(size) + " B " +
+                  cell(ratio(rep.counter(ring, "p50_ns"), rep.counter(iox, "p50_ns")), "%.2f");
+  }
+  std::printf("  p50 ringcast / iceoryx: %s (target <= 0.20)\n", p50_ratios.c_str());
+
   std::printf("\nPublish cost, publisher::publish(system_log), ns per call (drop ratio)\n");
   std::printf("  %-32s %18s %18s\n", "", "64 B", "512 B");
   for (const char* mode : {"room_no_consumer", "consumer_draining", "ring_full_drops"}) {
@@ -225,6 +243,7 @@ int main(int argc, char** argv) {
   register_ringcast_benchmarks();
   register_baseline_benchmarks();
   register_latency_benchmarks();
+  register_iceoryx_benchmarks();
   register_publish_cost_benchmarks();
 
   benchmark::Initialize(&argc, argv);
