@@ -125,31 +125,65 @@ std::string_view text_of(const beast::flat_buffer& b) {
 
 struct measured_clients::impl {
   struct client {
-    ws_stream ws;
+    std::unique_ptr<ws_stream> ws;
+    std::string user;
+    net::steady_timer retry;
     beast::flat_buffer buffer;
     frame_parser parser;
-    std::uint64_t received = 0;  // touched only by this client's read handler, one at a time
-    explicit client(net::io_context& ioc) : ws(ioc) {}
+    // Touched only by this client's handlers, one at a time.
+    std::uint64_t received = 0;
+    std::vector<std::uint8_t> seen;  // faults: per marker, how often
+    std::uint64_t reconnects = 0;
+    bool back = false;               // reconnected, its first event not yet here
+    std::int64_t back_ns = 0;
+    client(net::io_context& ioc, std::string u) : ws(std::make_unique<ws_stream>(ioc)), user(std::move(u)), retry(ioc) {}
   };
 
+  const server* srv = nullptr;
   net::io_context ioc;  // declared first: outlives the clients' sockets
   std::vector<std::unique_ptr<client>> clients;
   std::vector<std::thread> threads;
   unsigned thread_count;
   recorder* rec = nullptr;  // set before the threads start, which orders it for them
   bool reading = false;
+  bool reconnect = false;
 
   void read(client& c) {
-    c.ws.async_read(c.buffer, [this, &c](beast::error_code ec, std::size_t) {
-      if (ec) return;  // closed: the run is over, or the server dropped it (counted as missed events)
+    c.ws->async_read(c.buffer, [this, &c](beast::error_code ec, std::size_t) {
+      if (ec) {
+        // Closed: the run is over, or the server dropped it (its events count as missed).
+        if (reconnect && ec != net::error::operation_aborted) retry(c);
+        return;
+      }
       const std::int64_t now = shm::realtime_now_ns();
       rec->on_frame();
       const auto gaps = visit_message(c.parser.parse(text_of(c.buffer)), [&](std::uint64_t marker, std::int64_t pub) {
         rec->on_event(marker, pub, now);
         ++c.received;
+        if (marker < c.seen.size() && c.seen[marker] < 255) ++c.seen[marker];
+        if (std::exchange(c.back, false)) c.back_ns = now;
       });
       for (std::uint64_t i = 0; i < gaps; ++i) rec->on_gap();
       c.buffer.consume(c.buffer.size());
+      read(c);
+    });
+  }
+
+  // A synchronous connect on this thread: the server is away, and the
+  // others are waiting for it as well.
+  void retry(client& c) {
+    c.retry.expires_after(50ms);
+    c.retry.async_wait([this, &c](beast::error_code ec) {
+      if (ec) return;
+      c.ws = std::make_unique<ws_stream>(ioc);
+      c.buffer.clear();
+      try {
+        connect(*c.ws, *srv, c.user);
+      } catch (const std::exception&) {
+        return retry(c);
+      }
+      ++c.reconnects;
+      c.back = true;
       read(c);
     });
   }
@@ -157,10 +191,11 @@ struct measured_clients::impl {
 
 measured_clients::measured_clients(const server& srv, unsigned clients, unsigned users, unsigned threads)
     : impl_(std::make_unique<impl>()) {
+  impl_->srv = &srv;
   impl_->thread_count = threads;
   for (unsigned i = 0; i < clients; ++i) {
-    impl_->clients.push_back(std::make_unique<impl::client>(impl_->ioc));
-    connect(impl_->clients.back()->ws, srv, user_name(i % users));
+    impl_->clients.push_back(std::make_unique<impl::client>(impl_->ioc, user_name(i % users)));
+    connect(*impl_->clients.back()->ws, srv, impl_->clients.back()->user);
   }
 }
 
@@ -173,6 +208,25 @@ void measured_clients::start(recorder& r) {
   if (!std::exchange(impl_->reading, true))
     for (auto& c : impl_->clients) impl_->read(*c);
   for (unsigned t = 0; t < impl_->thread_count; ++t) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+}
+
+void measured_clients::track(std::size_t events, bool reconnect) {
+  impl_->reconnect = reconnect;
+  for (auto& c : impl_->clients) c->seen.assign(events, 0);
+}
+
+measured_clients::fault_view measured_clients::faults(unsigned users) const {
+  fault_view v;
+  for (std::size_t i = 0; i < impl_->clients.size(); ++i) {
+    const auto& c = *impl_->clients[i];
+    for (std::size_t m = 0; m < c.seen.size(); ++m) {
+      if (m % users == i % users && c.seen[m] == 0) ++v.missing;
+      if (c.seen[m] > 1) v.duplicates += c.seen[m] - 1u;
+    }
+    v.reconnects += c.reconnects;
+    v.last_back_ns = std::max(v.last_back_ns, c.back_ns);
+  }
+  return v;
 }
 
 void measured_clients::stop() {

@@ -29,6 +29,19 @@ class measured_clients {
   // Events each client received since the last take, by client; resets them.
   [[nodiscard]] std::vector<std::uint64_t> take_received();
 
+  // faults: remember which of `events` markers each client got, and bring
+  // back a client whose connection ends (every 50 ms until it is back).
+  // Before start().
+  void track(std::size_t events, bool reconnect);
+  struct fault_view {
+    std::uint64_t missing = 0;     // markers i with i % users == client % users the client never got
+    std::uint64_t duplicates = 0;  // markers got more than once
+    std::uint64_t reconnects = 0;
+    std::int64_t last_back_ns = 0; // the latest first event after a reconnect (CLOCK_REALTIME)
+  };
+  // After stop().
+  [[nodiscard]] fault_view faults(unsigned users) const;
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;

@@ -5,12 +5,14 @@
 #include <exception>
 #include <vector>
 
+#include "fault_producer.hpp"
 #include "options.hpp"
 #include "report.hpp"
 #include "scenarios.hpp"
 
 int main(int argc, char** argv) {
   using namespace ringcast::bench;
+  if (is_fault_producer(argc, argv)) return run_fault_producer(argc, argv);
   const auto runs = parse_options(argc, argv);
   std::vector<run_result> all;
   int rc = 0;

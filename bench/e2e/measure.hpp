@@ -87,6 +87,16 @@ struct slow_tally {
   std::uint64_t messages = 0, drained = 0, events = 0, gaps = 0;
 };
 
+// What a faults phase did and lost.
+struct fault_tally {
+  unsigned kills = 0;               // producer processes, or the bridge, SIGKILLed
+  std::uint64_t committed = 0;      // events the producers committed to the ring
+  std::uint64_t lost = 0;           // committed events some client of their user never got
+  std::uint64_t duplicates = 0;     // events a client got twice (a producer re-publishing after its kill)
+  std::uint64_t reconnects = 0;
+  double recovery_ms = 0;           // bridge killed: until every client had an event from the new bridge
+};
+
 struct run_result {
   std::string scenario, phase;  // phase: "" for a one-phase run
   server_kind server = server_kind::ringcast;
@@ -102,6 +112,7 @@ struct run_result {
   process_sample server_before, server_after;
   double server_cpu_percent = 0;  // of one core, over the phase
   std::optional<slow_tally> slow;
+  std::optional<fault_tally> fault;
   unsigned idle_connections = 0;
   std::optional<double> bytes_per_connection;  // connections: RSS growth / connections
   double ramp_s = 0;

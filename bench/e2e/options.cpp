@@ -11,7 +11,7 @@ namespace ringcast::bench {
 const char* name_of(server_kind k) noexcept { return k == server_kind::ringcast ? "ringcast" : "ws-node"; }
 
 const std::vector<std::string>& scenario_names() {
-  static const std::vector<std::string> names{"user-stream", "broadcast", "slow-clients", "burst", "connections", "soak"};
+  static const std::vector<std::string> names{"user-stream", "broadcast", "slow-clients", "burst", "connections", "soak", "faults"};
   return names;
 }
 
@@ -24,6 +24,7 @@ namespace {
       "                      [--clients N] [--users N] [--rate EVENTS_PER_S] [--duration S] [--global SHARE]\n"
       "                      [--producers N] [--client-threads N] [--bridge-threads N]\n"
       "                      [--slow-percent P] [--queue-messages N] [--history-mib N] [--idle N]\n"
+      "                      [--startup-hold-ms MS]\n"
       "                      [--burst-factor X] [--burst-ms MS] [--burst-every-ms MS]\n"
       "                      [--json FILE] [--plot-dir DIR] [--bridge PATH] [--node PATH]\n"
       "                      [--baseline-script FILE] [--node-modules DIR]\n"
@@ -35,6 +36,8 @@ namespace {
       "  burst         100 clients over 10 users, 1000 events/s with 10x spikes of 100 ms every second, 10 s\n"
       "  connections   a ramp to 10000 idle clients: memory per connection\n"
       "  soak          100 clients over 10 users, 2000 events/s for 120 s, 32 MiB resume history: loss, RSS drift\n"
+      "  faults        50 clients over 10 users, 2000 events/s, 12 s: 4 producer processes SIGKILLed at random,\n"
+      "                then the bridge SIGKILLed and restarted: committed events lost, time to recover\n"
       "  all           each of them (the default)\n"
       "--servers: ringcast (ringcast-bridge fed by the shared-memory ring) and ws-node (a broadcast server on\n"
       "Node's ws, fed over a loopback socket: bench/baseline/ws_server.mjs). --smoke: seconds, small loads.\n"
@@ -71,6 +74,13 @@ options preset(const std::string& scenario, bool smoke) {
     // 256 MiB, would take minutes): the second half shows the steady state.
     o.clients = 100, o.users = 10, o.rate = 2000, o.duration_s = 120, o.history_mib = 32;
     if (smoke) o.clients = 20, o.users = 5, o.rate = 500, o.duration_s = 3;
+  } else if (scenario == "faults") {
+    // Producer processes (4) SIGKILLed at random, then the bridge SIGKILLed
+    // and started again; the new bridge holds the ring 2 s for the clients
+    // to come back.
+    o.servers = {server_kind::ringcast};
+    o.clients = 50, o.users = 10, o.rate = 2000, o.duration_s = 12, o.producers = 4, o.startup_hold_ms = 2000;
+    if (smoke) o.clients = 10, o.users = 5, o.rate = 500, o.duration_s = 3;
   } else {
     usage(2, "unknown scenario '" + scenario + "'");
   }
@@ -133,6 +143,7 @@ std::vector<options> parse_options(int argc, char** argv) {
       else if (a == "--slow-percent") uint(&options::slow_percent);
       else if (a == "--queue-messages") uint(&options::queue_messages);
       else if (a == "--history-mib") uint(&options::history_mib);
+      else if (a == "--startup-hold-ms") uint(&options::startup_hold_ms);
       else if (a == "--idle") uint(&options::idle);
       else if (a == "--rate") real(&options::rate);
       else if (a == "--duration") real(&options::duration_s);

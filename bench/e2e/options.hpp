@@ -13,7 +13,7 @@ enum class server_kind { ringcast, ws_node };
 [[nodiscard]] const char* name_of(server_kind k) noexcept;
 
 struct options {
-  std::string scenario;  // user-stream, broadcast, slow-clients, burst, connections, soak
+  std::string scenario;  // user-stream, broadcast, slow-clients, burst, connections, soak, faults
   std::vector<server_kind> servers;
   unsigned clients = 100;
   unsigned users = 10;
@@ -25,6 +25,7 @@ struct options {
   double global_share = 0;       // of events with userId "" (sent to every client)
   unsigned slow_percent = 0;     // slow-clients: ceil(P% of clients) more, reading slowly
   unsigned queue_messages = 0;   // the bridge's --queue-messages (0: its default)
+  unsigned startup_hold_ms = 0;  // the bridge's --startup-hold
   unsigned history_mib = 0;      // the bridge's --history-bytes in MiB (0: its default)
   unsigned idle = 0;             // connections: idle clients to ramp to
   double burst_factor = 1;       // burst: the rate during a spike, times --rate

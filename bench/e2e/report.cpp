@@ -49,18 +49,18 @@ void print_scenario(const options& o, const std::vector<run_result>& runs) {
   if (o.burst_every_ms > 0)
     std::printf("  bursts: %.0fx the rate for %.0f ms every %.0f ms\n", o.burst_factor, o.burst_ms, o.burst_every_ms);
   std::printf("  latency publish -> receive, us; delivered = events received by all clients per second\n");
-  std::printf("  %-24s %11s %8s %8s %8s %8s %8s %6s %6s %8s\n", "server", "delivered/s", "p50", "p90", "p99", "p99.9",
+  std::printf("  %-28s %11s %8s %8s %8s %8s %8s %6s %6s %8s\n", "server", "delivered/s", "p50", "p90", "p99", "p99.9",
               "max", "lost", "CPU %", "RSS MB");
   for (const auto& r : runs) {
     const auto& l = r.publish_to_receive;
-    std::printf("  %-24s %11.0f %8.0f %8.0f %8.0f %8.0f %8.0f %6llu %6.0f %8.1f\n", label(r).c_str(), r.delivered_per_s,
+    std::printf("  %-28s %11.0f %8.0f %8.0f %8.0f %8.0f %8.0f %6llu %6.0f %8.1f\n", label(r).c_str(), r.delivered_per_s,
                 l.p50, l.p90, l.p99, l.p999, l.max, static_cast<unsigned long long>(r.lost()), r.server_cpu_percent,
                 mib(r.server_after.rss));
   }
   std::printf("  schedule -> receive (includes any time the producer spent behind its schedule):\n");
   for (const auto& r : runs) {
     const auto& l = r.schedule_to_receive;
-    std::printf("  %-24s %11s %8.0f %8.0f %8.0f %8.0f %8.0f\n", label(r).c_str(), "", l.p50, l.p90, l.p99, l.p999,
+    std::printf("  %-28s %11s %8.0f %8.0f %8.0f %8.0f %8.0f\n", label(r).c_str(), "", l.p50, l.p90, l.p99, l.p999,
                 l.max);
   }
   for (const auto& r : runs)
@@ -81,6 +81,15 @@ void print_scenario(const options& o, const std::vector<run_result>& runs) {
     if (r.gaps > 0)
       std::printf("  %s: measured clients got %llu stream:gap notices\n", label(r).c_str(),
                   static_cast<unsigned long long>(r.gaps));
+    if (r.fault) {
+      const auto& f = *r.fault;
+      std::printf("  %s: %u SIGKILL(s); %llu events committed, lost %llu, duplicates %llu, reconnects %llu",
+                  label(r).c_str(), f.kills, static_cast<unsigned long long>(f.committed),
+                  static_cast<unsigned long long>(f.lost), static_cast<unsigned long long>(f.duplicates),
+                  static_cast<unsigned long long>(f.reconnects));
+      if (f.recovery_ms > 0) std::printf(", every client back with events %.0f ms after the kill", f.recovery_ms);
+      std::printf("\n");
+    }
     if (r.slow) {
       const auto& t = *r.slow;
       std::printf("  %s: %u slow clients (%s): %llu messages slowly + %llu in a 1 s drain (events %llu), "
@@ -174,6 +183,10 @@ void write_json(const std::string& path, const std::vector<run_result>& all) {
       o["slowClients"] = {{"clients", r.slow->clients},   {"closed1013", r.slow->closed_1013},
                           {"messages", r.slow->messages}, {"drained", r.slow->drained},
                           {"events", r.slow->events},     {"gapNotices", r.slow->gaps}};
+    if (r.fault)
+      o["faults"] = {{"kills", r.fault->kills},           {"committed", r.fault->committed},
+                     {"lost", r.fault->lost},             {"duplicates", r.fault->duplicates},
+                     {"reconnects", r.fault->reconnects}, {"recoveryMs", r.fault->recovery_ms}};
     if (r.scenario == "connections") {
       o["idleConnections"] = r.idle_connections;
       o["rampSeconds"] = r.ramp_s;
@@ -210,6 +223,7 @@ bool write_plots(const std::string& dir, const std::vector<run_result>& all) {
       for (const auto& p : r.timeline) tl << p.t_s << ' ' << p.frames_per_s << ' ' << p.p99_us << '\n';
       const std::string title = label(r);
       latency_plots += (latency_plots.empty() ? "" : ", ") + ("'" + base + ".spectrum' using (1/(1-$1/100)):2 with lines lw 2 title '" + title + "'");
+      if (r.timeline.empty()) continue;
       timeline_plots += (timeline_plots.empty() ? "" : ", ") + ("'" + base + ".timeline' using 1:2 with lines lw 2 title '" + title + " frames/s', '" + base +
                         ".timeline' using 1:3 axes x1y2 with lines dt 2 title '" + title + " p99 us'");
     }
@@ -220,8 +234,9 @@ bool write_plots(const std::string& dir, const std::vector<run_result>& all) {
               "set logscale xy\nset grid\nset key top left\nunset y2tics\n"
               "set xlabel 'percentile'\nset ylabel 'microseconds'\n"
               "set xtics ('0' 1, '90' 10, '99' 100, '99.9' 1000, '99.99' 10000)\n"
-              "plot " + latency_plots + "\n"
-              "set output '" + out + "-timeline.png'\n"
+              "plot " + latency_plots + "\n";
+    if (timeline_plots.empty()) continue;  // faults: no per-second sampling
+    script += "set output '" + out + "-timeline.png'\n"
               "set title 'ringcast-bench " + scenario + ": throughput and p99 per second'\n"
               "unset logscale\nset yrange [0:*]\nset logscale y2\nset xtics auto\nset ytics nomirror\nset y2tics\n"
               "set xlabel 'seconds'\nset ylabel 'frames received per second'\nset y2label 'p99 microseconds'\n"

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "clients.hpp"
+#include "faults.hpp"
 #include "ringcast/shm/realtime_clock.hpp"
 
 namespace ringcast::bench {
@@ -239,6 +240,7 @@ std::vector<run_result> run_connections(const options& o) {
 std::vector<run_result> run_scenario(const options& o) {
   if (o.scenario == "slow-clients") return run_slow_clients(o);
   if (o.scenario == "connections") return run_connections(o);
+  if (o.scenario == "faults") return run_faults(o);
   return run_steady(o);
 }
 

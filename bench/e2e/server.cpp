@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -65,13 +66,14 @@ class ring_producer final : public producer_port {
   shm::publisher pub_;
 };
 
-std::vector<std::string> bridge_argv(const options& o, const std::string& segment) {
+std::vector<std::string> bridge_argv(const options& o, const std::string& segment, unsigned short port) {
   const unsigned slow = (o.slow_percent * o.clients + 99) / 100;
   const unsigned sessions = o.clients + slow + o.idle + 16;
-  std::vector<std::string> a{o.bridge_bin, "--listen", "127.0.0.1:0", "--segment", segment,
+  std::vector<std::string> a{o.bridge_bin, "--listen", "127.0.0.1:" + std::to_string(port), "--segment", segment,
                              "--io-threads", std::to_string(o.bridge_threads),
                              "--max-connections", std::to_string(sessions),
-                             "--max-connections-per-user", std::to_string(sessions), "--startup-hold", "0"};
+                             "--max-connections-per-user", std::to_string(sessions),
+                             "--startup-hold", o.startup_hold_ms == 0 ? "0" : std::to_string(o.startup_hold_ms) + "ms"};
   if (o.queue_messages > 0) {
     a.emplace_back("--queue-messages");
     a.push_back(std::to_string(o.queue_messages));
@@ -86,27 +88,33 @@ std::vector<std::string> bridge_argv(const options& o, const std::string& segmen
 class ringcast_server final : public server {
  public:
   explicit ringcast_server(const options& o)
-      : segment_name_("rcbench-" + std::to_string(::getpid()) + "-" + std::to_string(++runs_)),
-        seg_(create(segment_name_)),
-        bridge_(bridge_argv(o, segment_name_), o.bridge_bin) {
-    std::smatch m;
-    if (!std::regex_search(bridge_.first_line(), m, std::regex(R"(:(\d+) segment)")))
-      throw std::runtime_error("ringcast-bridge said: " + bridge_.first_line());
-    port_ = static_cast<unsigned short>(std::stoi(m[1]));
+      : options_(o),
+        segment_name_("rcbench-" + std::to_string(::getpid()) + "-" + std::to_string(++runs_)),
+        seg_(create(segment_name_)) {
+    start(0);
   }
-  ~ringcast_server() override { shm::segment::remove(segment_name_); }
+  ~ringcast_server() override {
+    bridge_.reset();
+    shm::segment::remove(segment_name_);
+  }
   ringcast_server(const ringcast_server&) = delete;
   ringcast_server& operator=(const ringcast_server&) = delete;
 
   server_kind kind() const noexcept override { return server_kind::ringcast; }
   unsigned short port() const noexcept override { return port_; }
-  pid_t pid() const noexcept override { return bridge_.pid(); }
+  pid_t pid() const noexcept override { return bridge_->pid(); }
   std::string ws_target(const std::string& user) const override {
     const auto now = std::chrono::system_clock::now().time_since_epoch();
     const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now).count();
     return "/ws?token=" + bridge::mint_token({user, now_s + 3600, false}, k_secret);
   }
   std::unique_ptr<producer_port> producer() override { return std::make_unique<ring_producer>(seg_); }
+  std::string segment() const override { return segment_name_; }
+  void crash_and_restart() override {
+    bridge_->kill_now();
+    bridge_.reset();
+    start(port_);
+  }
 
  private:
   static std::shared_ptr<shm::segment> create(const std::string& name) {
@@ -115,10 +123,19 @@ class ringcast_server final : public server {
     return shm::segment::open_or_create({.name = name});
   }
 
+  void start(unsigned short port) {
+    bridge_.emplace(bridge_argv(options_, segment_name_, port), options_.bridge_bin);
+    std::smatch m;
+    if (!std::regex_search(bridge_->first_line(), m, std::regex(R"(:(\d+) segment)")))
+      throw std::runtime_error("ringcast-bridge said: " + bridge_->first_line());
+    port_ = static_cast<unsigned short>(std::stoi(m[1]));
+  }
+
   static inline unsigned runs_ = 0;
+  options options_;
   std::string segment_name_;
   std::shared_ptr<shm::segment> seg_;  // created before the bridge starts, which attaches to it
-  child_process bridge_;
+  std::optional<child_process> bridge_;
   unsigned short port_ = 0;
 };
 
@@ -210,6 +227,22 @@ child_process::child_process(std::vector<std::string> argv, const std::string& w
   char c;
   while (::read(out[0], &c, 1) == 1 && c != '\n') first_line_ += c;
   ::close(out[0]);  // the child's later output goes to a closed pipe: both servers print one line only
+}
+
+pid_t spawn_process(std::vector<std::string> argv) {
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  return ::posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ) == 0 ? pid : -1;
+}
+
+void child_process::kill_now() noexcept {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
 }
 
 child_process::~child_process() {

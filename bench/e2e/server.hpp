@@ -13,7 +13,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "options.hpp"
 
@@ -34,11 +36,16 @@ class child_process {
 
   [[nodiscard]] pid_t pid() const noexcept { return pid_; }
   [[nodiscard]] const std::string& first_line() const noexcept { return first_line_; }
+  // SIGKILL, and wait: the process dies with no chance to clean up.
+  void kill_now() noexcept;
 
  private:
   pid_t pid_ = -1;
   std::string first_line_;
 };
+
+// Starts argv[0] (looked up in PATH) with this environment; -1 on failure.
+[[nodiscard]] pid_t spawn_process(std::vector<std::string> argv);
 
 // CPU time and memory of a process, from /proc.
 struct process_sample {
@@ -65,6 +72,10 @@ class server {
   // The request target a client of `user` upgrades on.
   [[nodiscard]] virtual std::string ws_target(const std::string& user) const = 0;
   [[nodiscard]] virtual std::unique_ptr<producer_port> producer() = 0;
+  // ringcast only (faults): the shared-memory segment it drains, and a
+  // SIGKILL of the bridge followed by a new one on the same port and segment.
+  [[nodiscard]] virtual std::string segment() const { return {}; }
+  virtual void crash_and_restart() { throw std::logic_error("this server cannot be restarted"); }
 };
 
 // Starts the server for a run: ringcast-bridge with the run's threads,

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 BENCH = os.environ["RINGCAST_BENCH"]
-SCENARIOS = ["user-stream", "broadcast", "slow-clients", "burst", "connections", "soak"]
+SCENARIOS = ["user-stream", "broadcast", "slow-clients", "burst", "connections", "soak", "faults"]
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +34,13 @@ def test_every_scenario_ran_against_its_servers(run):
         assert (s, "ringcast", "") in seen and (s, "ws-node", "") in seen, s
     assert {("slow-clients", "ringcast", p) for p in ["baseline 1", "slow", "baseline 2"]} <= seen
     assert ("soak", "ringcast", "") in seen
+    assert {("faults", "ringcast", p) for p in ["producers killed", "bridge killed"]} <= seen
     for s in SCENARIOS:
         assert "== " + s in run["stdout"]
     assert "ringcast vs ws-node" in run["stdout"]
 
 
-@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s != "connections"])
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s not in ("connections", "faults")])
 def test_measured_runs_deliver_everything_with_ordered_percentiles(run, scenario):
     for r in runs_of(run, scenario):
         where = f'{scenario} {r["server"]} {r["phase"]}'
@@ -79,7 +80,18 @@ def test_connections_report_memory_per_connection(run):
 
 def test_plots_are_written(run):
     for s in [s for s in SCENARIOS if s != "connections"]:
-        for kind in ["latency", "timeline"]:
+        for kind in ["latency"] if s == "faults" else ["latency", "timeline"]:
             png = run["plots"] / f"{s}-{kind}.png"
             with open(png, "rb") as f:
                 assert f.read(8) == b"\x89PNG\r\n\x1a\n", png
+
+
+def test_faults_lose_no_committed_event(run):
+    by_phase = {r["phase"]: r for r in runs_of(run, "faults")}
+    killed = by_phase["producers killed"]["faults"]
+    assert killed["kills"] >= 1 and killed["committed"] > 0 and killed["lost"] == 0, killed
+    bridge = by_phase["bridge killed"]
+    f = bridge["faults"]
+    assert f["kills"] == 1 and f["lost"] == 0, f
+    assert f["reconnects"] >= bridge["clients"], f  # every client came back
+    assert 0 < f["recoveryMs"] < 10_000, f
