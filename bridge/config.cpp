@@ -128,6 +128,13 @@ const std::vector<option>& options() {
          c.startup_hold = v == "0" ? std::chrono::milliseconds(0) : parse_duration(v);
        }},
       {"shutdown-grace", "on SIGTERM, how long sessions get to close", RC_MS(shutdown_grace)},
+      {"drain-spin-us", "microseconds the drain thread busy-polls an empty ring before sleeping (0 = sleep at once)",
+       [](const bridge_config& c) { return std::to_string(c.drain_spin_us); },
+       [](bridge_config& c, std::string_view v) {
+         const auto us = v == "0" ? 0 : parse_positive(v);
+         if (us > 1'000'000) throw std::invalid_argument("at most 1000000 (1 s)");
+         c.drain_spin_us = static_cast<std::uint32_t>(us);
+       }},
   };
   return k;
 }

@@ -63,6 +63,13 @@ struct bridge_config {
   // what was published while it was down; later ones read /api/snapshot.
   // A lane holds seconds of a busy producer, so this costs no drops.
   std::chrono::milliseconds startup_hold{1000};
+  // How long the drain thread busy-polls an empty ring before it sleeps on
+  // the doorbell. 0: sleep at once. On a host where the bridge shares its
+  // cores with other work, spinning takes CPU from the I/O threads: at
+  // 10 k events/s (one per 100 us, a sleep for nearly each one anyway) the
+  // default consumer's 50 us cost ~15 % more CPU and 2-4x the p90
+  // (docs/BENCHMARKS.md). Give it a dedicated core before raising it.
+  std::uint32_t drain_spin_us = 0;
   std::chrono::milliseconds shutdown_grace{1500};  // SIGTERM: sessions get this long to close, exit within 2 s
 };
 

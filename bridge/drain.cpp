@@ -19,7 +19,8 @@ constexpr std::chrono::milliseconds k_max_sleep{50};
 }  // namespace
 
 drain::drain(bridge_context& ctx, router& routes)
-    : ctx_(ctx), routes_(routes), consumer_(std::make_unique<shm::consumer>(ctx.segment)) {}
+    : ctx_(ctx), routes_(routes), consumer_(std::make_unique<shm::consumer>(
+          ctx.segment, shm::consumer_options{.spin = std::chrono::microseconds(ctx.config.drain_spin_us)})) {}
 
 drain::~drain() { stop(); }
 
