@@ -158,7 +158,7 @@ struct measured_clients::impl {
       const std::int64_t now = shm::realtime_now_ns();
       rec->on_frame();
       const auto gaps = visit_message(c.parser.parse(text_of(c.buffer)), [&](std::uint64_t marker, std::int64_t pub) {
-        rec->on_event(marker, pub, now);
+        if (!rec->on_event(marker, pub, now)) return;  // another phase's
         ++c.received;
         if (marker < c.seen.size() && c.seen[marker] < 255) ++c.seen[marker];
         if (std::exchange(c.back, false)) c.back_ns = now;

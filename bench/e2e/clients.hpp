@@ -47,6 +47,12 @@ class measured_clients {
   std::unique_ptr<impl> impl_;
 };
 
+// Stops the clients' threads when it goes (an exception included).
+struct stop_guard {
+  measured_clients& clients;
+  ~stop_guard() { clients.stop(); }
+};
+
 // ceil(percent % of clients) clients over the same users that read one
 // message per 40 ms through a 4 KiB receive buffer (slow-clients).
 class slow_clients {

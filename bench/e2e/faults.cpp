@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -69,8 +70,12 @@ run_result result_of(const options& o, std::string phase, const recorder& rec, c
   f.reconnects = v.reconnects;
   r.published = f.committed;
   r.delivered_per_s = static_cast<double>(rec.events()) / o.duration_s;
-  r.expected = f.committed * o.clients / o.users;  // each event goes to clients / users clients
-  r.received = rec.events();
+  // Client c is promised every committed i with i % users == c % users.
+  for (unsigned c = 0; c < o.clients; ++c)
+    r.expected += f.committed / o.users + (c % o.users < f.committed % o.users ? 1 : 0);
+  r.received = r.expected - std::min(r.expected, v.missing);  // distinct events got: duplicates do not cover a loss
+  r.frames = rec.frames();
+  r.gaps = rec.gaps();
   r.publish_to_receive = rec.publish_to_receive();
   r.schedule_to_receive = rec.schedule_to_receive();
   r.spectrum = rec.spectrum();
@@ -117,6 +122,7 @@ run_result producers_killed(const options& o, const std::string& self) {
   const auto before = sample_process(srv->pid());
   s.start_ns = shm::realtime_now_ns() + 300'000'000;  // the processes' start-up
   clients.start(rec);
+  const stop_guard stop_clients{clients};
   auto spawn = [&](unsigned p) {
     const pid_t pid = spawn_process({self, "--fault-producer", srv->segment(), slots.path(), std::to_string(p),
                                      std::to_string(o.producers), std::to_string(o.users), std::to_string(o.rate),
@@ -125,6 +131,14 @@ run_result producers_killed(const options& o, const std::string& self) {
     return pid;
   };
   std::vector<pid_t> pids;
+  // Whatever happens, no producer process outlives the phase.
+  struct reaper {
+    std::vector<pid_t>& pids;
+    ~reaper() {
+      for (auto& pid : pids)
+        if (pid > 0 && ::kill(pid, SIGKILL) == 0) ::waitpid(pid, nullptr, 0);
+    }
+  } const reap{pids};
   for (unsigned p = 0; p < o.producers; ++p) pids.push_back(spawn(p));
   fault_tally f;
   std::mt19937 rng(7);
@@ -161,16 +175,30 @@ run_result bridge_killed(const options& o) {
   recorder rec(s, false);
   // After the first bridge's own start-up hold.
   s.start_ns = shm::realtime_now_ns() + (std::int64_t{o.startup_hold_ms} + 50) * 1'000'000;
+  auto port = srv->producer();
   clients.start(rec);
-  std::thread producer([&, port = srv->producer()] {
-    for (std::size_t i = 0; i < s.due.size(); ++i) {
+  const stop_guard stop_clients{clients};
+  std::atomic<bool> give_up{false}, done{false};  // relaxed: flags polled; the join orders the rest
+  std::thread producer([&] {
+    for (std::size_t i = 0; i < s.due.size() && !give_up.load(std::memory_order_relaxed); ++i) {
       const std::int64_t due = s.start_ns + s.due[i];
       for (std::int64_t left = due - shm::realtime_now_ns(); left > 0; left = due - shm::realtime_now_ns())
         if (left > 60'000) std::this_thread::sleep_for(std::chrono::nanoseconds(left - 50'000));
-      while (!port->publish(user_name(static_cast<unsigned>(i % o.users)), event_kind::order, i))
-        std::this_thread::sleep_for(100us);  // a full lane while no bridge drains it
+      // A full lane while no bridge drains it: wait for the new one, not forever.
+      while (!port->publish(user_name(static_cast<unsigned>(i % o.users)), event_kind::order, i) &&
+             !give_up.load(std::memory_order_relaxed))
+        std::this_thread::sleep_for(100us);
     }
+    done.store(true, std::memory_order_relaxed);
   });
+  struct joiner {
+    std::thread& t;
+    std::atomic<bool>& stop;
+    ~joiner() {
+      stop.store(true, std::memory_order_relaxed);
+      if (t.joinable()) t.join();
+    }
+  } const join_producer{producer, give_up};
   std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::nanoseconds(s.start_ns)) +
                                 std::chrono::duration<double>(o.duration_s / 3));
   fault_tally f;
@@ -178,6 +206,11 @@ run_result bridge_killed(const options& o) {
   srv->crash_and_restart();
   const auto before = sample_process(srv->pid());
   f.kills = 1;
+  // The schedule's end, and 10 s for a full lane to drain, at most.
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.duration_s) + 10s;
+  while (!done.load(std::memory_order_relaxed) && std::chrono::steady_clock::now() < end)
+    std::this_thread::sleep_for(50ms);
+  give_up.store(true, std::memory_order_relaxed);
   producer.join();
   settle(rec);
   clients.stop();

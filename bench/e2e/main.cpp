@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
       print_scenario(o, results);
       std::fflush(stdout);
       for (auto& r : results) {
-        if (r.lost() > 0) rc = 1;
+        if (r.lost() > 0 || (r.fault && r.fault->lost > 0)) rc = 1;
         all.push_back(std::move(r));
       }
     } catch (const std::exception& e) {

@@ -49,8 +49,9 @@ void recorder::raise(std::atomic<std::int64_t>& max, std::int64_t v) noexcept {
   }
 }
 
-void recorder::on_event(std::uint64_t marker, std::int64_t publish_ns, std::int64_t now_ns) noexcept {
-  if (marker >= s_.due.size()) return;
+bool recorder::on_event(std::uint64_t marker, std::int64_t publish_ns, std::int64_t now_ns) noexcept {
+  if (marker < s_.marker_base || marker - s_.marker_base >= s_.due.size()) return false;
+  marker -= s_.marker_base;
   const std::int64_t pub = std::max<std::int64_t>(0, now_ns - publish_ns);
   const std::int64_t sched = std::max<std::int64_t>(0, now_ns - (s_.start_ns + s_.due[marker]));
   publish_.record_ns(pub);
@@ -59,6 +60,7 @@ void recorder::on_event(std::uint64_t marker, std::int64_t publish_ns, std::int6
   raise(schedule_max_, sched);
   if (last_) raise(last_[marker], pub);
   events_.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 latency_summary recorder::publish_to_receive() const noexcept {

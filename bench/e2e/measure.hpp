@@ -25,6 +25,10 @@ struct schedule {
   std::vector<std::int64_t> due;  // ns after the start
   std::vector<std::int32_t> user;
   std::int64_t start_ns = 0;      // CLOCK_REALTIME, set when a phase begins
+  // Added to i in the marker: phases against one server use different
+  // bases, so that an event of an earlier phase still arriving is not
+  // counted in the next.
+  std::uint64_t marker_base = 0;
 };
 
 // --rate for --duration; during a spike of --burst-ms every --burst-every-ms,
@@ -47,7 +51,8 @@ class recorder {
   // last_receiver: also keep, per event, its latest receipt (broadcast).
   recorder(const schedule& s, bool last_receiver);
 
-  void on_event(std::uint64_t marker, std::int64_t publish_ns, std::int64_t now_ns) noexcept;
+  // False (nothing recorded) for a marker not of this phase's schedule.
+  bool on_event(std::uint64_t marker, std::int64_t publish_ns, std::int64_t now_ns) noexcept;
   void on_frame() noexcept { frames_.fetch_add(1, std::memory_order_relaxed); }
   void on_gap() noexcept { gaps_.fetch_add(1, std::memory_order_relaxed); }
 

@@ -172,8 +172,8 @@ std::vector<options> parse_options(int argc, char** argv) {
     const bool measured = o.scenario != "connections";
     if (measured && (o.clients == 0 || o.users == 0 || o.users > o.clients || o.rate <= 0))
       usage(2, o.scenario + ": needs clients >= users >= 1 and a rate > 0");
-    if (o.duration_s <= 0 || o.producers == 0 || o.client_threads == 0 || o.bridge_threads == 0)
-      usage(2, o.scenario + ": duration, producers and threads must be > 0");
+    if (o.duration_s <= 0 || o.producers == 0 || o.producers > 64 || o.client_threads == 0 || o.bridge_threads == 0)
+      usage(2, o.scenario + ": duration and threads must be > 0, producers 1..64");
     if (o.slow_percent > 100 || o.global_share < 0 || o.global_share > 1 || o.burst_factor < 1)
       usage(2, o.scenario + ": --slow-percent <= 100, 0 <= --global <= 1, --burst-factor >= 1");
     if (o.servers.empty()) usage(2, "no server to run against");

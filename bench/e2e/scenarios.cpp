@@ -31,9 +31,11 @@ struct load {
 load publish(server& srv, const options& o, const schedule& s, bool mixed) {
   const unsigned n = o.producers;
   std::vector<load> each(n);
+  std::vector<std::unique_ptr<producer_port>> ports;
+  for (unsigned p = 0; p < n; ++p) ports.push_back(srv.producer());  // may throw: before any thread
   std::vector<std::thread> threads;
   for (unsigned p = 0; p < n; ++p) {
-    threads.emplace_back([&, p, port = srv.producer()] {
+    threads.emplace_back([&, p, port = std::move(ports[p])] {
       load& l = each[p];
       l.per_user.assign(o.users, 0);
       for (std::size_t i = p; i < s.due.size(); i += n) {
@@ -43,7 +45,7 @@ load publish(server& srv, const options& o, const schedule& s, bool mixed) {
         const auto u = s.user[i];
         const auto kind = mixed && i % 2 == 1 ? event_kind::pnl : event_kind::order;
         ++l.total;
-        if (!port->publish(u < 0 ? std::string() : user_name(static_cast<unsigned>(u)), kind, i)) {
+        if (!port->publish(u < 0 ? std::string() : user_name(static_cast<unsigned>(u)), kind, s.marker_base + i)) {
           ++l.refused;
           continue;
         }
@@ -122,7 +124,8 @@ std::map<std::string, std::uint64_t> drops_since(const std::map<std::string, std
 // then the clients get until every promised event has arrived (at most
 // 10 s, and no more than 1 s without progress), then the slow clients leave.
 run_result run_phase(const options& o, server& srv, measured_clients& clients, schedule& s, std::string phase,
-                     unsigned slow) {
+                     unsigned slow, std::uint64_t marker_base = 0) {
+  s.marker_base = marker_base;
   run_result r;
   r.scenario = o.scenario;
   r.phase = std::move(phase);
@@ -139,6 +142,7 @@ run_result run_phase(const options& o, server& srv, measured_clients& clients, s
   s.start_ns = shm::realtime_now_ns() + 50'000'000;
   r.server_before = sample_process(srv.pid());
   clients.start(rec);
+  const stop_guard stop_clients{clients};  // an exception must not leave them reading into a gone recorder
   sampler timeline(rec, srv.pid(), s.start_ns);
   const load l = publish(srv, o, s, o.slow_percent > 0);
 
@@ -199,11 +203,13 @@ std::vector<run_result> run_slow_clients(const options& o) {
   for (const auto kind : o.servers) {
     auto srv = start_server(kind, o);
     measured_clients clients(*srv, o.clients, o.users, o.client_threads);
-    out.push_back(run_phase(o, *srv, clients, s, "baseline 1", 0));
+    // Each phase its own markers: what arrives late from one is not counted in the next.
+    const std::uint64_t base = s.due.size();
+    out.push_back(run_phase(o, *srv, clients, s, "baseline 1", 0, 0));
     std::this_thread::sleep_for(1s);
-    out.push_back(run_phase(o, *srv, clients, s, "slow", slow));
+    out.push_back(run_phase(o, *srv, clients, s, "slow", slow, base));
     std::this_thread::sleep_for(1s);  // the slow sessions' teardown
-    out.push_back(run_phase(o, *srv, clients, s, "baseline 2", 0));
+    out.push_back(run_phase(o, *srv, clients, s, "baseline 2", 0, 2 * base));
   }
   return out;
 }

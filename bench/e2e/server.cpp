@@ -91,7 +91,12 @@ class ringcast_server final : public server {
       : options_(o),
         segment_name_("rcbench-" + std::to_string(::getpid()) + "-" + std::to_string(++runs_)),
         seg_(create(segment_name_)) {
-    start(0);
+    try {
+      start(0);
+    } catch (...) {
+      shm::segment::remove(segment_name_);  // no destructor runs for a constructor that throws
+      throw;
+    }
   }
   ~ringcast_server() override {
     bridge_.reset();
