@@ -13,6 +13,7 @@
 #include "ringcast/shm/publisher.hpp"
 #include "ringcast/shm/realtime_clock.hpp"
 #include "ringcast/shm/segment.hpp"
+#include "measure.hpp"
 #include "server.hpp"
 
 namespace ringcast::bench {
@@ -38,14 +39,8 @@ int run_fault_producer(int argc, char** argv) {
   shm::publisher pub(shm::segment::open_or_create({.name = a.segment}));
   // Acquire: pairs with the release store of the process before this one.
   for (std::uint64_t i = slot.load(std::memory_order_acquire); i < a.events; i += a.producers) {
-    const auto due = a.start_ns + static_cast<std::int64_t>(static_cast<double>(i) * 1e9 / a.rate);
-    for (std::int64_t left = due - shm::realtime_now_ns(); left > 0; left = due - shm::realtime_now_ns())
-      if (left > 60'000) std::this_thread::sleep_for(std::chrono::nanoseconds(left - 50'000));
-    shm::order_update u{};
-    u.order_id = static_cast<std::int64_t>(i);
-    u.symbol = "BTCUSDT";
-    u.price = 64250.5;
-    u.qty = 0.01;
+    wait_until(a.start_ns + static_cast<std::int64_t>(static_cast<double>(i) * 1e9 / a.rate));
+    const auto u = order_of(i);
     while (pub.publish(user_name(static_cast<unsigned>(i % a.users)), u) != shm::publish_status::published)
       std::this_thread::sleep_for(std::chrono::microseconds(100));  // a full lane: the bridge is behind or away
     // Release: whoever reads the slot sees every commit before it.

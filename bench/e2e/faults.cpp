@@ -41,17 +41,6 @@ schedule uniform_schedule(const options& o) {
   return s;
 }
 
-// Until the clients' count stops moving for 1 s (at most 10 s).
-void settle(const recorder& rec) {
-  auto seen = rec.events();
-  auto last = std::chrono::steady_clock::now();
-  for (const auto give_up = last + 10s; std::chrono::steady_clock::now() < give_up;) {
-    std::this_thread::sleep_for(50ms);
-    if (rec.events() != seen) seen = rec.events(), last = std::chrono::steady_clock::now();
-    if (std::chrono::steady_clock::now() - last > 1s) break;
-  }
-}
-
 run_result result_of(const options& o, std::string phase, const recorder& rec, const measured_clients& clients,
                      fault_tally f, const server& srv, const process_sample& before, std::int64_t start_ns) {
   run_result r;
@@ -159,7 +148,7 @@ run_result producers_killed(const options& o, const std::string& self) {
       alive += pid > 0 ? 1u : 0u;
     }
   }
-  settle(rec);
+  rec.settle(~std::uint64_t{0});  // duplicates may come: until quiet
   clients.stop();
   f.committed = s.due.size();  // every producer's slot reached the end: each event committed at least once
   for (unsigned p = 0; p < o.producers; ++p)
@@ -181,9 +170,7 @@ run_result bridge_killed(const options& o) {
   std::atomic<bool> give_up{false}, done{false};  // relaxed: flags polled; the join orders the rest
   std::thread producer([&] {
     for (std::size_t i = 0; i < s.due.size() && !give_up.load(std::memory_order_relaxed); ++i) {
-      const std::int64_t due = s.start_ns + s.due[i];
-      for (std::int64_t left = due - shm::realtime_now_ns(); left > 0; left = due - shm::realtime_now_ns())
-        if (left > 60'000) std::this_thread::sleep_for(std::chrono::nanoseconds(left - 50'000));
+      wait_until(s.start_ns + s.due[i]);
       // A full lane while no bridge drains it: wait for the new one, not forever.
       while (!port->publish(user_name(static_cast<unsigned>(i % o.users)), event_kind::order, i) &&
              !give_up.load(std::memory_order_relaxed))
@@ -212,7 +199,7 @@ run_result bridge_killed(const options& o) {
     std::this_thread::sleep_for(50ms);
   give_up.store(true, std::memory_order_relaxed);
   producer.join();
-  settle(rec);
+  rec.settle(~std::uint64_t{0});  // duplicates may come: until quiet
   clients.stop();
   f.committed = s.due.size();
   auto r = result_of(o, "bridge killed", rec, clients, f, *srv, before, kill_ns);

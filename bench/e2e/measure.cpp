@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <thread>
+
+#include "ringcast/shm/realtime_clock.hpp"
 
 namespace ringcast::bench {
 
@@ -20,6 +23,11 @@ schedule make_schedule(const options& o) {
     t += 1e9 / (o.rate * (spike ? o.burst_factor : 1));
   }
   return s;
+}
+
+void wait_until(std::int64_t due_ns) {
+  for (std::int64_t left = due_ns - shm::realtime_now_ns(); left > 0; left = due_ns - shm::realtime_now_ns())
+    if (left > 60'000) std::this_thread::sleep_for(std::chrono::nanoseconds(left - 50'000));
 }
 
 latency_summary summarize(const bridge::latency_histogram::counts& c, double max_us) {
@@ -61,6 +69,18 @@ bool recorder::on_event(std::uint64_t marker, std::int64_t publish_ns, std::int6
   if (last_) raise(last_[marker], pub);
   events_.fetch_add(1, std::memory_order_relaxed);
   return true;
+}
+
+void recorder::settle(std::uint64_t expected) const {
+  using namespace std::chrono_literals;
+  auto last_progress = std::chrono::steady_clock::now();
+  const auto give_up = last_progress + 10s;
+  for (std::uint64_t seen = events(); seen < expected;) {
+    std::this_thread::sleep_for(20ms);
+    const auto now = std::chrono::steady_clock::now();
+    if (events() != seen) seen = events(), last_progress = now;
+    if (now - last_progress > 1s || now > give_up) break;
+  }
 }
 
 latency_summary recorder::publish_to_receive() const noexcept {

@@ -36,6 +36,11 @@ struct schedule {
 // and every server get the same events in the same order.
 [[nodiscard]] schedule make_schedule(const options& o);
 
+// Returns at CLOCK_REALTIME `due_ns`: sleeps until 50 us before it, then
+// spins (on two cores a producer spinning all the time would take one from
+// the server).
+void wait_until(std::int64_t due_ns);
+
 struct latency_summary {
   std::uint64_t count = 0;
   double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;  // µs
@@ -57,6 +62,8 @@ class recorder {
   void on_gap() noexcept { gaps_.fetch_add(1, std::memory_order_relaxed); }
 
   [[nodiscard]] std::uint64_t events() const noexcept { return events_.load(std::memory_order_relaxed); }
+  // Waits until `expected` events have arrived, or none for 1 s, or 10 s.
+  void settle(std::uint64_t expected) const;
   [[nodiscard]] std::uint64_t frames() const noexcept { return frames_.load(std::memory_order_relaxed); }
   [[nodiscard]] std::uint64_t gaps() const noexcept { return gaps_.load(std::memory_order_relaxed); }
   [[nodiscard]] bridge::latency_histogram::counts publish_counts() const noexcept { return publish_.read(); }

@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include "clients.hpp"
+
 namespace ringcast::bench {
 
 namespace {
@@ -94,7 +96,7 @@ void print_scenario(const options& o, const std::vector<run_result>& runs) {
       const auto& t = *r.slow;
       std::printf("  %s: %u slow clients (%s): %llu messages slowly + %llu in a 1 s drain (events %llu), "
                   "stream:gap notices %llu, closed with 1013: %u\n",
-                  label(r).c_str(), t.clients, "one message per 40 ms, 4 KiB receive buffer",
+                  label(r).c_str(), t.clients, slow_clients::description(),
                   static_cast<unsigned long long>(t.messages), static_cast<unsigned long long>(t.drained),
                   static_cast<unsigned long long>(t.events), static_cast<unsigned long long>(t.gaps), t.closed_1013);
     }

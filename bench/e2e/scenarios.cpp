@@ -24,9 +24,7 @@ struct load {
 };
 
 // P producer threads share the schedule: producer p publishes the events
-// i with i % P == p, each at its slot. Sleep until 50 us before the slot,
-// then spin: on two cores a producer spinning all the time would take one
-// from the server. mixed: odd events are PNL_UPDATE (state), even ones
+// i with i % P == p, each at its slot. mixed: odd events are PNL_UPDATE (state), even ones
 // ORDER_UPDATE (stream); else all ORDER_UPDATE, which nothing conflates.
 load publish(server& srv, const options& o, const schedule& s, bool mixed) {
   const unsigned n = o.producers;
@@ -39,9 +37,7 @@ load publish(server& srv, const options& o, const schedule& s, bool mixed) {
       load& l = each[p];
       l.per_user.assign(o.users, 0);
       for (std::size_t i = p; i < s.due.size(); i += n) {
-        const std::int64_t due = s.start_ns + s.due[i];
-        for (std::int64_t left = due - shm::realtime_now_ns(); left > 0; left = due - shm::realtime_now_ns())
-          if (left > 60'000) std::this_thread::sleep_for(std::chrono::nanoseconds(left - 50'000));
+        wait_until(s.start_ns + s.due[i]);
         const auto u = s.user[i];
         const auto kind = mixed && i % 2 == 1 ? event_kind::pnl : event_kind::order;
         ++l.total;
@@ -148,14 +144,7 @@ run_result run_phase(const options& o, server& srv, measured_clients& clients, s
 
   std::uint64_t expected = 0;
   for (unsigned i = 0; i < o.clients; ++i) expected += l.per_user[i % o.users] + l.globals;
-  auto last_progress = std::chrono::steady_clock::now();
-  const auto give_up = last_progress + 10s;
-  for (std::uint64_t seen = rec.events(); seen < expected;) {
-    std::this_thread::sleep_for(20ms);
-    const auto now = std::chrono::steady_clock::now();
-    if (rec.events() != seen) seen = rec.events(), last_progress = now;
-    if (now - last_progress > 1s || now > give_up) break;
-  }
+  rec.settle(expected);
   const double wall_s = static_cast<double>(shm::realtime_now_ns() - s.start_ns) / 1e9;
   r.server_after = sample_process(srv.pid());
   r.timeline = timeline.finish();

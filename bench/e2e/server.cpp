@@ -36,15 +36,6 @@ namespace {
 
 constexpr const char* k_secret = "ringcast-bench-secret-0123456789abcdef";
 
-shm::order_update order_of(std::uint64_t marker) {
-  shm::order_update u{};
-  u.order_id = static_cast<std::int64_t>(marker);
-  u.symbol = "BTCUSDT";
-  u.price = 64250.5;
-  u.qty = 0.01;
-  return u;
-}
-
 shm::pnl_update pnl_of(std::uint64_t marker) {
   shm::pnl_update p{};
   p.total_pnl = 1250.75;
@@ -302,6 +293,15 @@ process_sample sample_process(pid_t pid) {
 std::unique_ptr<server> start_server(server_kind kind, const options& o) {
   if (kind == server_kind::ringcast) return std::make_unique<ringcast_server>(o);
   return std::make_unique<node_server>(o);
+}
+
+shm::order_update order_of(std::uint64_t marker) {
+  shm::order_update u{};
+  u.order_id = static_cast<std::int64_t>(marker);
+  u.symbol = "BTCUSDT";
+  u.price = 64250.5;
+  u.qty = 0.01;
+  return u;
 }
 
 std::string user_name(unsigned i) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "options.hpp"
+#include "ringcast/shm/schema.hpp"
 
 namespace ringcast::bench {
 
@@ -25,6 +26,9 @@ namespace ringcast::bench {
 // or a state event (PNL_UPDATE, which the bridge may conflate for a client
 // that is behind). Its marker (orderId, dailyPnl) is its slot in the schedule.
 enum class event_kind { order, pnl };
+
+// The ORDER_UPDATE with marker `marker` (its orderId), as every producer sends it.
+[[nodiscard]] shm::order_update order_of(std::uint64_t marker);
 
 // A child process started with posix_spawn; its stdout's first line is kept.
 class child_process {
