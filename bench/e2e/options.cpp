@@ -8,10 +8,17 @@
 
 namespace ringcast::bench {
 
-const char* name_of(server_kind k) noexcept { return k == server_kind::ringcast ? "ringcast" : "ws-node"; }
+const char* name_of(server_kind k) noexcept {
+  switch (k) {
+    case server_kind::ringcast: return "ringcast";
+    case server_kind::ringcast_batch: return "ringcast-batch";
+    case server_kind::ws_node: break;
+  }
+  return "ws-node";
+}
 
 const std::vector<std::string>& scenario_names() {
-  static const std::vector<std::string> names{"user-stream", "broadcast", "slow-clients", "burst", "connections", "soak", "faults"};
+  static const std::vector<std::string> names{"user-stream", "broadcast", "slow-clients", "burst", "connections", "soak", "faults", "capacity"};
   return names;
 }
 
@@ -24,7 +31,7 @@ namespace {
       "                      [--clients N] [--users N] [--rate EVENTS_PER_S] [--duration S] [--global SHARE]\n"
       "                      [--producers N] [--client-threads N] [--bridge-threads N]\n"
       "                      [--slow-percent P] [--queue-messages N] [--history-mib N] [--idle N]\n"
-      "                      [--startup-hold-ms MS]\n"
+      "                      [--startup-hold-ms MS] [--steps N] [--pin]\n"
       "                      [--burst-factor X] [--burst-ms MS] [--burst-every-ms MS]\n"
       "                      [--json FILE] [--plot-dir DIR] [--bridge PATH] [--node PATH]\n"
       "                      [--baseline-script FILE] [--node-modules DIR]\n"
@@ -38,9 +45,13 @@ namespace {
       "  soak          100 clients over 10 users, 2000 events/s for 120 s, 32 MiB resume history: loss, RSS drift\n"
       "  faults        50 clients over 10 users, 2000 events/s, 12 s: 4 producer processes SIGKILLed at random,\n"
       "                then the bridge SIGKILLed and restarted: committed events lost, time to recover\n"
+      "  capacity      100 clients, global events from 500/s up by 1.5x every 3 s (at most 8 steps) until a step\n"
+      "                is not kept up with: each server's knee; ringcast, ringcast-batch and ws-node\n"
       "  all           each of them (the default)\n"
-      "--servers: ringcast (ringcast-bridge fed by the shared-memory ring) and ws-node (a broadcast server on\n"
-      "Node's ws, fed over a loopback socket: bench/baseline/ws_server.mjs). --smoke: seconds, small loads.\n"
+      "--servers: ringcast (ringcast-bridge fed by the shared-memory ring), ringcast-batch (the same, clients\n"
+      "opted into batches) and ws-node (a broadcast server on Node's ws, fed over a loopback socket:\n"
+      "bench/baseline/ws_server.mjs). --smoke: seconds, small loads.\n"
+      "--pin: the server on CPU 0, the bench's clients and producers on CPU 1 (needs 2 CPUs).\n"
       "Exit status 1 when a client that reads at full speed missed an event.\n",
       code == 0 ? stdout : stderr);
   std::exit(code);
@@ -81,6 +92,12 @@ options preset(const std::string& scenario, bool smoke) {
     o.servers = {server_kind::ringcast};
     o.clients = 50, o.users = 10, o.rate = 2000, o.duration_s = 12, o.producers = 4, o.startup_hold_ms = 2000;
     if (smoke) o.clients = 10, o.users = 5, o.rate = 500, o.duration_s = 3;
+  } else if (scenario == "capacity") {
+    // Broadcast, stepped up until a server falls behind: the offered load at
+    // its knee, where every client is at full speed and every event is kept.
+    o.servers = {server_kind::ringcast, server_kind::ringcast_batch, server_kind::ws_node};
+    o.clients = 100, o.users = 10, o.rate = 500, o.duration_s = 3, o.global_share = 1, o.steps = 8;
+    if (smoke) o.clients = 20, o.users = 5, o.rate = 100, o.duration_s = 1, o.steps = 2;
   } else {
     usage(2, "unknown scenario '" + scenario + "'");
   }
@@ -95,8 +112,9 @@ std::vector<server_kind> parse_servers(const std::string& list) {
     const auto comma = list.find(',', from);
     const std::string s = list.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
     if (s == "ringcast") out.push_back(server_kind::ringcast);
+    else if (s == "ringcast-batch") out.push_back(server_kind::ringcast_batch);
     else if (s == "ws-node") out.push_back(server_kind::ws_node);
-    else usage(2, "unknown server '" + s + "' (ringcast, ws-node)");
+    else usage(2, "unknown server '" + s + "' (ringcast, ringcast-batch, ws-node)");
     if (comma == std::string::npos) break;
     from = comma + 1;
   }
@@ -132,6 +150,7 @@ std::vector<options> parse_options(int argc, char** argv) {
       if (a == "--help" || a == "-h") usage(0);
       else if (a == "--scenario") scenario = value();
       else if (a == "--smoke") smoke = true;
+      else if (a == "--pin") overrides.emplace_back([](options& o) { o.pin = true; });
       else if (a == "--servers") {
         auto s = parse_servers(value());
         overrides.emplace_back([=](options& o) { o.servers = s; });
@@ -145,6 +164,7 @@ std::vector<options> parse_options(int argc, char** argv) {
       else if (a == "--history-mib") uint(&options::history_mib);
       else if (a == "--startup-hold-ms") uint(&options::startup_hold_ms);
       else if (a == "--idle") uint(&options::idle);
+      else if (a == "--steps") uint(&options::steps);
       else if (a == "--rate") real(&options::rate);
       else if (a == "--duration") real(&options::duration_s);
       else if (a == "--global") real(&options::global_share);

@@ -8,12 +8,14 @@
 namespace ringcast::bench {
 
 // The servers a run can drive with the same clients and the same events.
-enum class server_kind { ringcast, ws_node };
+// ringcast_batch: ringcast-bridge with clients that opt into batches.
+enum class server_kind { ringcast, ringcast_batch, ws_node };
 
 [[nodiscard]] const char* name_of(server_kind k) noexcept;
+[[nodiscard]] constexpr bool is_ringcast(server_kind k) noexcept { return k != server_kind::ws_node; }
 
 struct options {
-  std::string scenario;  // user-stream, broadcast, slow-clients, burst, connections, soak, faults
+  std::string scenario;  // user-stream, broadcast, slow-clients, burst, connections, soak, faults, capacity
   std::vector<server_kind> servers;
   unsigned clients = 100;
   unsigned users = 10;
@@ -31,7 +33,9 @@ struct options {
   double burst_factor = 1;       // burst: the rate during a spike, times --rate
   double burst_ms = 0;           // burst: a spike's length...
   double burst_every_ms = 0;     // ...and period
+  unsigned steps = 0;            // capacity: at most this many steps of --rate x 1.5^k
   bool smoke = false;            // a few seconds per scenario, small loads
+  bool pin = false;              // the server on CPU 0, the bench (clients, producers) on CPU 1
   std::string json_path;         // --json FILE
   std::string plot_dir;          // --plot-dir DIR: PNG plots (gnuplot)
   std::string bridge_bin;

@@ -30,6 +30,31 @@ json::object to_json(const latency_summary& l) {
 
 double ratio(double a, double b) { return b > 0 ? a / b : 0; }
 
+// capacity: each server's knee, the step with the most delivered/s among
+// those it kept up with, and the knees against ws-node's.
+void print_knees(const std::vector<run_result>& runs) {
+  std::map<server_kind, const run_result*> knee;
+  for (const auto& r : runs) {
+    auto& k = knee[r.server];
+    if (r.kept_up() && (k == nullptr || r.delivered_per_s > k->delivered_per_s)) k = &r;
+  }
+  std::printf("  knee (most delivered/s with every event kept, >= 95%% of the offered rate, p99 <= 100 ms):\n");
+  for (const auto& [kind, r] : knee) {
+    if (r == nullptr) {
+      std::printf("  %-16s none: it fell behind at the first step\n", name_of(kind));
+      continue;
+    }
+    std::printf("  %-16s %11.0f delivered/s at %s, p99 %.0f us, server CPU %.0f%%\n", name_of(kind),
+                r->delivered_per_s, r->phase.c_str(), r->schedule_to_receive.p99, r->server_cpu_percent);
+  }
+  const auto ws = knee.find(server_kind::ws_node);
+  if (ws == knee.end() || ws->second == nullptr) return;
+  for (const auto& [kind, r] : knee)
+    if (kind != server_kind::ws_node && r != nullptr)
+      std::printf("  %s / ws-node at the knee: %.2fx delivered/s\n", name_of(kind),
+                  ratio(r->delivered_per_s, ws->second->delivered_per_s));
+}
+
 }  // namespace
 
 void print_scenario(const options& o, const std::vector<run_result>& runs) {
@@ -44,10 +69,16 @@ void print_scenario(const options& o, const std::vector<run_result>& runs) {
                   r.server_cpu_percent);
     return;
   }
-  std::printf(": %u clients over %u users, %.0f events/s offered for %.0f s (%.0f%% global), %u producer(s), "
-              "%u client thread(s), bridge %u I/O thread(s)\n",
-              o.clients, o.users, runs.empty() ? o.rate : runs.front().offered_per_s, o.duration_s,
-              o.global_share * 100, o.producers, o.client_threads, o.bridge_threads);
+  if (o.scenario == "capacity")
+    std::printf(": %u clients over %u users, %.0f events/s offered (%.0f%% global), then 1.5x that every %.0f s "
+                "step until a server falls behind (at most %u steps), %u client thread(s), bridge %u I/O thread(s)\n",
+                o.clients, o.users, o.rate, o.global_share * 100, o.duration_s, o.steps, o.client_threads,
+                o.bridge_threads);
+  else
+    std::printf(": %u clients over %u users, %.0f events/s offered for %.0f s (%.0f%% global), %u producer(s), "
+                "%u client thread(s), bridge %u I/O thread(s)\n",
+                o.clients, o.users, runs.empty() ? o.rate : runs.front().offered_per_s, o.duration_s,
+                o.global_share * 100, o.producers, o.client_threads, o.bridge_threads);
   if (o.burst_every_ms > 0)
     std::printf("  bursts: %.0fx the rate for %.0f ms every %.0f ms\n", o.burst_factor, o.burst_ms, o.burst_every_ms);
   std::printf("  latency publish -> receive, us; delivered = events received by all clients per second\n");
@@ -69,7 +100,7 @@ void print_scenario(const options& o, const std::vector<run_result>& runs) {
     if (r.last_receiver) {
       const auto& l = *r.last_receiver;
       std::printf("  last receiver of each event, publish -> receive: %-10s p50 %.0f  p99 %.0f  p99.9 %.0f  max %.0f us\n",
-                  name_of(r.server), l.p50, l.p99, l.p999, l.max);
+                  label(r).c_str(), l.p50, l.p99, l.p999, l.max);
     }
   for (const auto& r : runs) {
     if (r.refused > 0)
@@ -113,6 +144,7 @@ void print_scenario(const options& o, const std::vector<run_result>& runs) {
                   ratio(sl.p999, std::min(b1.p999, b2.p999)));
     }
   }
+  if (o.scenario == "capacity") print_knees(runs);
   if (o.scenario == "soak")
     for (const auto& r : runs)
       if (r.timeline.size() >= 4) {
@@ -130,7 +162,7 @@ void print_ratios(const std::vector<run_result>& all) {
     if (r.phase.empty()) by_scenario[r.scenario][r.server] = &r;
   bool header = false;
   for (const auto& [scenario, runs] : by_scenario) {
-    if (runs.size() < 2) continue;
+    if (runs.count(server_kind::ringcast) == 0 || runs.count(server_kind::ws_node) == 0) continue;
     const auto& rc = *runs.at(server_kind::ringcast);
     const auto& ws = *runs.at(server_kind::ws_node);
     if (!header) {
@@ -189,6 +221,7 @@ void write_json(const std::string& path, const std::vector<run_result>& all) {
       o["faults"] = {{"kills", r.fault->kills},           {"committed", r.fault->committed},
                      {"lost", r.fault->lost},             {"duplicates", r.fault->duplicates},
                      {"reconnects", r.fault->reconnects}, {"recoveryMs", r.fault->recovery_ms}};
+    if (r.scenario == "capacity") o["keptUp"] = r.kept_up();
     if (r.scenario == "connections") {
       o["idleConnections"] = r.idle_connections;
       o["rampSeconds"] = r.ramp_s;
@@ -203,6 +236,40 @@ void write_json(const std::string& path, const std::vector<run_result>& all) {
   }
   std::ofstream(path) << json::serialize(json::object{{"runs", std::move(runs)}}) << "\n";
 }
+
+namespace {
+
+// capacity: delivered/s and p99 against the offered frames/s, a line per server.
+std::string capacity_plot(const std::string& dir, const std::filesystem::path& data, const std::vector<run_result>& all) {
+  std::map<server_kind, std::string> files;
+  for (const auto& r : all) {
+    if (r.scenario != "capacity") continue;
+    auto& file = files[r.server];
+    if (file.empty()) {
+      file = (data / (std::string("capacity-") + name_of(r.server))).string();
+      std::ofstream{file};
+    }
+    std::ofstream(file, std::ios::app) << static_cast<double>(r.expected) / r.duration_s << ' ' << r.delivered_per_s
+                                       << ' ' << r.schedule_to_receive.p99 << '\n';
+  }
+  if (files.empty()) return {};
+  std::string plots;
+  for (const auto& [kind, file] : files) {
+    const std::string name = name_of(kind);
+    plots += (plots.empty() ? "" : ", ") + ("'" + file + "' using 1:2 with linespoints lw 2 title '" + name +
+                                            " delivered/s', '" + file + "' using 1:3 axes x1y2 with linespoints dt 2 title '" +
+                                            name + " p99 us'");
+  }
+  return "set terminal pngcairo size 900,460 font 'sans,10'\n"
+         "set output '" + (std::filesystem::path(dir) / "capacity.png").string() + "'\n"
+         "set title 'ringcast-bench capacity: delivered and p99 (schedule -> receive) against offered load'\n"
+         "unset logscale\nset logscale y2\nset grid\nset key top left\nset xtics auto\nset ytics nomirror\nset y2tics\n"
+         "set xrange [0:*]\nset yrange [0:*]\n"
+         "set xlabel 'offered frames per second'\nset ylabel 'delivered events per second'\nset y2label 'p99 microseconds'\n"
+         "plot " + plots + "\nunset y2tics\nunset y2label\n";
+}
+
+}  // namespace
 
 bool write_plots(const std::string& dir, const std::vector<run_result>& all) {
   namespace fs = std::filesystem;
@@ -244,6 +311,7 @@ bool write_plots(const std::string& dir, const std::vector<run_result>& all) {
               "set xlabel 'seconds'\nset ylabel 'frames received per second'\nset y2label 'p99 microseconds'\n"
               "plot " + timeline_plots + "\nunset y2tics\nunset y2label\nset autoscale y\n";
   }
+  script += capacity_plot(dir, data, all);
   if (script.empty()) return true;
   FILE* gp = ::popen("gnuplot", "w");
   if (gp == nullptr) {

@@ -129,7 +129,7 @@ run_result run_phase(const options& o, server& srv, measured_clients& clients, s
   r.clients = o.clients, r.users = o.users, r.producers = o.producers;
   r.offered_per_s = static_cast<double>(s.due.size()) / o.duration_s;
   r.duration_s = o.duration_s;
-  const bool ringcast = srv.kind() == server_kind::ringcast;
+  const bool ringcast = is_ringcast(srv.kind());
   const auto drops_before = ringcast ? session_drops(srv.port()) : std::map<std::string, std::uint64_t>{};
   std::optional<slow_clients> slow_ones;
   if (slow > 0) slow_ones.emplace(srv, slow, o.users);
@@ -179,6 +179,31 @@ std::vector<run_result> run_steady(const options& o) {
     measured_clients clients(*srv, o.clients, o.users, o.client_threads);
     std::this_thread::sleep_for(200ms);
     out.push_back(run_phase(o, *srv, clients, s, "", 0));
+  }
+  return out;
+}
+
+// Steps of rate x 1.5^k against one server and one set of clients, until a
+// step is not kept up with (that step is reported too: the knee lies below it).
+std::vector<run_result> run_capacity(const options& o) {
+  std::vector<run_result> out;
+  for (const auto kind : o.servers) {
+    auto srv = start_server(kind, o);
+    measured_clients clients(*srv, o.clients, o.users, o.client_threads);
+    std::this_thread::sleep_for(200ms);
+    std::uint64_t base = 0;  // each step its own markers
+    options step = o;
+    for (unsigned k = 0; k < o.steps; ++k, step.rate *= 1.5) {
+      auto s = make_schedule(step);
+      char phase[32];
+      std::snprintf(phase, sizeof phase, "%.0f/s", step.rate);
+      out.push_back(run_phase(step, *srv, clients, s, phase, 0, base));
+      out.back().spectrum.clear();  // one plot and one table of the steps instead
+      out.back().last_receiver.reset();
+      base += s.due.size();
+      if (!out.back().kept_up()) break;
+      std::this_thread::sleep_for(500ms);
+    }
   }
   return out;
 }
@@ -233,9 +258,12 @@ std::vector<run_result> run_connections(const options& o) {
 }  // namespace
 
 std::vector<run_result> run_scenario(const options& o) {
+  // Before any thread or child starts: they inherit the mask.
+  if (o.pin) pin_to_cpu(1);
   if (o.scenario == "slow-clients") return run_slow_clients(o);
   if (o.scenario == "connections") return run_connections(o);
   if (o.scenario == "faults") return run_faults(o);
+  if (o.scenario == "capacity") return run_capacity(o);
   return run_steady(o);
 }
 

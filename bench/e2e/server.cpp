@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -78,8 +79,11 @@ std::vector<std::string> bridge_argv(const options& o, const std::string& segmen
 
 class ringcast_server final : public server {
  public:
-  explicit ringcast_server(const options& o)
+  // batch: the clients opt into batches (`batch=1`): several events per
+  // frame once a backlog forms (PROTOCOL.md, Batching).
+  ringcast_server(const options& o, bool batch)
       : options_(o),
+        batch_(batch),
         segment_name_("rcbench-" + std::to_string(::getpid()) + "-" + std::to_string(++runs_)),
         seg_(create(segment_name_)) {
     try {
@@ -96,13 +100,13 @@ class ringcast_server final : public server {
   ringcast_server(const ringcast_server&) = delete;
   ringcast_server& operator=(const ringcast_server&) = delete;
 
-  server_kind kind() const noexcept override { return server_kind::ringcast; }
+  server_kind kind() const noexcept override { return batch_ ? server_kind::ringcast_batch : server_kind::ringcast; }
   unsigned short port() const noexcept override { return port_; }
   pid_t pid() const noexcept override { return bridge_->pid(); }
   std::string ws_target(const std::string& user) const override {
     const auto now = std::chrono::system_clock::now().time_since_epoch();
     const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now).count();
-    return "/ws?token=" + bridge::mint_token({user, now_s + 3600, false}, k_secret);
+    return "/ws?token=" + bridge::mint_token({user, now_s + 3600, false}, k_secret) + (batch_ ? "&batch=1" : "");
   }
   std::unique_ptr<producer_port> producer() override { return std::make_unique<ring_producer>(seg_); }
   std::string segment() const override { return segment_name_; }
@@ -120,7 +124,7 @@ class ringcast_server final : public server {
   }
 
   void start(unsigned short port) {
-    bridge_.emplace(bridge_argv(options_, segment_name_, port), options_.bridge_bin);
+    bridge_.emplace(bridge_argv(options_, segment_name_, port), options_.bridge_bin, options_.pin ? 0 : -1);
     std::smatch m;
     if (!std::regex_search(bridge_->first_line(), m, std::regex(R"(:(\d+) segment)")))
       throw std::runtime_error("ringcast-bridge said: " + bridge_->first_line());
@@ -129,6 +133,7 @@ class ringcast_server final : public server {
 
   static inline unsigned runs_ = 0;
   options options_;
+  bool batch_;
   std::string segment_name_;
   std::shared_ptr<shm::segment> seg_;  // created before the bridge starts, which attaches to it
   std::optional<child_process> bridge_;
@@ -184,7 +189,8 @@ class feed_producer final : public producer_port {
 class node_server final : public server {
  public:
   explicit node_server(const options& o)
-      : node_({o.node_bin, o.baseline_script, "--node-modules", o.node_modules}, o.node_bin + " " + o.baseline_script) {
+      : node_({o.node_bin, o.baseline_script, "--node-modules", o.node_modules}, o.node_bin + " " + o.baseline_script,
+              o.pin ? 0 : -1) {
     std::smatch m;
     if (!std::regex_search(node_.first_line(), m, std::regex(R"(ws 127\.0\.0\.1:(\d+) feed 127\.0\.0\.1:(\d+))")))
       throw std::runtime_error("the ws baseline said: " + node_.first_line());
@@ -204,7 +210,15 @@ class node_server final : public server {
 
 }  // namespace
 
-child_process::child_process(std::vector<std::string> argv, const std::string& what) {
+void pin_to_cpu(unsigned cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (::sched_setaffinity(0, sizeof set, &set) != 0)
+    throw std::runtime_error("--pin: cannot run on CPU " + std::to_string(cpu) + ": " + std::strerror(errno));
+}
+
+child_process::child_process(std::vector<std::string> argv, const std::string& what, int cpu) {
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
   posix_spawn_file_actions_t fa;
@@ -213,7 +227,16 @@ child_process::child_process(std::vector<std::string> argv, const std::string& w
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
+  // A child inherits its parent thread's CPU mask: bind this thread for the
+  // spawn, then give it its own mask back.
+  cpu_set_t mine;
+  CPU_ZERO(&mine);
+  if (cpu >= 0) {
+    ::sched_getaffinity(0, sizeof mine, &mine);
+    pin_to_cpu(static_cast<unsigned>(cpu));
+  }
   const int rc = ::posix_spawnp(&pid_, args[0], &fa, nullptr, args.data(), environ);
+  if (cpu >= 0) ::sched_setaffinity(0, sizeof mine, &mine);
   posix_spawn_file_actions_destroy(&fa);
   ::close(out[1]);
   if (rc != 0) {
@@ -291,7 +314,7 @@ process_sample sample_process(pid_t pid) {
 }
 
 std::unique_ptr<server> start_server(server_kind kind, const options& o) {
-  if (kind == server_kind::ringcast) return std::make_unique<ringcast_server>(o);
+  if (kind != server_kind::ws_node) return std::make_unique<ringcast_server>(o, kind == server_kind::ringcast_batch);
   return std::make_unique<node_server>(o);
 }
 

@@ -30,10 +30,15 @@ enum class event_kind { order, pnl };
 // The ORDER_UPDATE with marker `marker` (its orderId), as every producer sends it.
 [[nodiscard]] shm::order_update order_of(std::uint64_t marker);
 
+// Binds the calling thread to CPU `cpu` alone; the threads and processes it
+// starts afterwards inherit that. Throws when the CPU is not there.
+void pin_to_cpu(unsigned cpu);
+
 // A child process started with posix_spawn; its stdout's first line is kept.
+// cpu >= 0: the child (and every thread it starts) runs on that CPU alone.
 class child_process {
  public:
-  child_process(std::vector<std::string> argv, const std::string& what);
+  child_process(std::vector<std::string> argv, const std::string& what, int cpu = -1);
   ~child_process();  // SIGTERM, then wait
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;

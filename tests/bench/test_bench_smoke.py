@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 BENCH = os.environ["RINGCAST_BENCH"]
-SCENARIOS = ["user-stream", "broadcast", "slow-clients", "burst", "connections", "soak", "faults"]
+SCENARIOS = ["user-stream", "broadcast", "slow-clients", "burst", "connections", "soak", "faults", "capacity"]
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_every_scenario_ran_against_its_servers(run):
     assert "ringcast vs ws-node" in run["stdout"]
 
 
-@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s not in ("connections", "faults")])
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s not in ("connections", "faults", "capacity")])
 def test_measured_runs_deliver_everything_with_ordered_percentiles(run, scenario):
     for r in runs_of(run, scenario):
         where = f'{scenario} {r["server"]} {r["phase"]}'
@@ -91,7 +91,7 @@ def test_connections_report_memory_per_connection(run):
 
 
 def test_plots_are_written(run):
-    for s in [s for s in SCENARIOS if s != "connections"]:
+    for s in [s for s in SCENARIOS if s not in ("connections", "capacity")]:
         for kind in ["latency"] if s == "faults" else ["latency", "timeline"]:
             png = run["plots"] / f"{s}-{kind}.png"
             with open(png, "rb") as f:
@@ -109,3 +109,21 @@ def test_faults_lose_no_committed_event(run):
     assert f["kills"] == 1 and f["lost"] == 0, f
     assert f["reconnects"] >= bridge["clients"], f  # every client came back
     assert 0 < f["recoveryMs"] < 10_000, f
+
+
+def test_capacity_steps_each_server_up_and_names_its_knee(run):
+    steps = {}
+    for r in runs_of(run, "capacity"):
+        steps.setdefault(r["server"], []).append(r)
+    assert set(steps) == {"ringcast", "ringcast-batch", "ws-node"}
+    for server, rs in steps.items():
+        offered = [r["offeredPerSecond"] for r in rs]
+        # Each step offers 1.5x the one before; the smoke load is kept up with.
+        assert all(abs(b / a - 1.5) < 0.05 for a, b in zip(offered, offered[1:])), (server, offered)
+        for r in rs:
+            assert r["keptUp"] and r["lost"] == 0 and r["received"] == r["expected"] > 0, (server, r["phase"])
+    for server in steps:
+        assert f"  {server} " in run["stdout"].split("knee (")[1]
+    assert "ringcast-batch / ws-node at the knee" in run["stdout"]
+    with open(run["plots"] / "capacity.png", "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
