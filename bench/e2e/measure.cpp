@@ -117,9 +117,9 @@ std::vector<std::pair<double, double>> recorder::spectrum() const {
   return out;
 }
 
-bool run_result::kept_up() const noexcept {
+bool run_result::kept_up(double p99_us) const noexcept {
   const double offered = duration_s > 0 ? static_cast<double>(expected) / duration_s : 0;
-  return lost() == 0 && delivered_per_s >= 0.95 * offered && schedule_to_receive.p99 <= 100'000;
+  return lost() == 0 && delivered_per_s >= 0.95 * offered && schedule_to_receive.p99 <= p99_us;
 }
 
 }  // namespace ringcast::bench

@@ -45,7 +45,7 @@ namespace {
       "  soak          100 clients over 10 users, 2000 events/s for 120 s, 32 MiB resume history: loss, RSS drift\n"
       "  faults        50 clients over 10 users, 2000 events/s, 12 s: 4 producer processes SIGKILLed at random,\n"
       "                then the bridge SIGKILLed and restarted: committed events lost, time to recover\n"
-      "  capacity      100 clients, global events from 500/s up by 1.5x every 3 s (at most 8 steps) until a step\n"
+      "  capacity      100 clients, global events from 1000/s up by 1.25x every 3 s (at most 10) until a step\n"
       "                is not kept up with: each server's knee; ringcast, ringcast-batch and ws-node\n"
       "  all           each of them (the default)\n"
       "--servers: ringcast (ringcast-bridge fed by the shared-memory ring), ringcast-batch (the same, clients\n"
@@ -96,7 +96,7 @@ options preset(const std::string& scenario, bool smoke) {
     // Broadcast, stepped up until a server falls behind: the offered load at
     // its knee, where every client is at full speed and every event is kept.
     o.servers = {server_kind::ringcast, server_kind::ringcast_batch, server_kind::ws_node};
-    o.clients = 100, o.users = 10, o.rate = 500, o.duration_s = 3, o.global_share = 1, o.steps = 8;
+    o.clients = 100, o.users = 10, o.rate = 1000, o.duration_s = 3, o.global_share = 1, o.steps = 10;
     if (smoke) o.clients = 20, o.users = 5, o.rate = 100, o.duration_s = 1, o.steps = 2;
   } else {
     usage(2, "unknown scenario '" + scenario + "'");

@@ -33,7 +33,7 @@ struct options {
   double burst_factor = 1;       // burst: the rate during a spike, times --rate
   double burst_ms = 0;           // burst: a spike's length...
   double burst_every_ms = 0;     // ...and period
-  unsigned steps = 0;            // capacity: at most this many steps of --rate x 1.5^k
+  unsigned steps = 0;            // capacity: at most this many steps of --rate x 1.25^k
   bool smoke = false;            // a few seconds per scenario, small loads
   bool pin = false;              // the server on CPU 0, the bench (clients, producers) on CPU 1
   std::string json_path;         // --json FILE

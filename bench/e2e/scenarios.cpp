@@ -183,7 +183,7 @@ std::vector<run_result> run_steady(const options& o) {
   return out;
 }
 
-// Steps of rate x 1.5^k against one server and one set of clients, until a
+// Steps of rate x 1.25^k against one server and one set of clients, until a
 // step is not kept up with (that step is reported too: the knee lies below it).
 std::vector<run_result> run_capacity(const options& o) {
   std::vector<run_result> out;
@@ -193,7 +193,7 @@ std::vector<run_result> run_capacity(const options& o) {
     std::this_thread::sleep_for(200ms);
     std::uint64_t base = 0;  // each step its own markers
     options step = o;
-    for (unsigned k = 0; k < o.steps; ++k, step.rate *= 1.5) {
+    for (unsigned k = 0; k < o.steps; ++k, step.rate *= 1.25) {
       auto s = make_schedule(step);
       char phase[32];
       std::snprintf(phase, sizeof phase, "%.0f/s", step.rate);
