@@ -1,5 +1,9 @@
 #include "ws_session.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -29,6 +33,8 @@ constexpr std::size_t k_max_pending_control = 64;
 
 // A batch: at most the window, and about one socket buffer's worth.
 constexpr std::size_t k_max_batch_bytes = 64 * 1024;
+// A run of corked writes is pushed out at least every this many bytes.
+constexpr std::size_t k_max_corked_bytes = 64 * 1024;
 constexpr std::uint64_t k_refill_at = session_outbox::k_window_messages / 2;
 
 }  // namespace
@@ -279,6 +285,7 @@ void ws_session::pump() {
       write_batch();
       return;
     }
+    cork(false);  // nothing waits behind the last write: send it now
     if (closing_local_) {
       // Everything to send before the close is out; write_armed_ stays set,
       // so nothing else will start a write.
@@ -314,7 +321,25 @@ bool ws_session::take(frame_ptr& next) {
   return true;
 }
 
+// TCP_CORK while more frames wait behind the one being written: the kernel
+// then sends the run in full segments instead of one segment per frame
+// (per-segment work on both ends was two thirds of the bridge's CPU at
+// its knee, BENCHMARKS.md). Set only when a backlog exists, and cleared as
+// soon as the window is empty or k_max_corked_bytes went out, so a
+// session that keeps up never waits for it.
+void ws_session::cork(bool on) {
+  if (on == corked_) return;
+  corked_ = on;
+  corked_bytes_ = 0;
+  const int v = on ? 1 : 0;
+  // A failure leaves the socket as it was: frames then go one segment each.
+  (void)::setsockopt(beast::get_lowest_layer(ws_).socket().native_handle(), IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+}
+
 void ws_session::write_batch() {
+  if (corked_ && corked_bytes_ >= k_max_corked_bytes) cork(false);  // push out what the run has written
+  if (!corked_ && events_.peek() != nullptr) cork(true);
+  for (const auto& f : writing_) corked_bytes_ += f->text.size();
   ws_.text(true);
   if (writing_.size() == 1) {
     ws_.async_write(net::buffer(writing_.front()->text),

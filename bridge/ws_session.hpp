@@ -103,6 +103,7 @@ class ws_session : public std::enable_shared_from_this<ws_session>, private sess
   void pump();
   bool take(frame_ptr& next);
   void write_batch();
+  void cork(bool on);
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void start_close(close_reason why, std::string reason, bool flush);
   void on_tick(boost::beast::error_code ec);
@@ -144,6 +145,8 @@ class ws_session : public std::enable_shared_from_this<ws_session>, private sess
   std::vector<frame_ptr> writing_;    // what the async_write in flight carries (one, or a batch)
   bool writing_window_ = false;       // ... taken from the window (its bytes are counted there)
   std::string batch_text_;            // a batch's frame: [event,event,...]
+  bool corked_ = false;               // TCP_CORK is set: a run of queued writes is being coalesced
+  std::size_t corked_bytes_ = 0;      // written since the cork was set
   bool batch_ = false;                // the client opted into batches
   ws_options options_;                // the /ws query's, handed to the router at accept
   bool accepted_ = false;
