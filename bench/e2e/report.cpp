@@ -266,7 +266,7 @@ std::string capacity_plot(const std::string& dir, const std::filesystem::path& d
          "set output '" + (std::filesystem::path(dir) / "capacity.png").string() + "'\n"
          "set title 'ringcast-bench capacity: delivered and p99 (schedule -> receive) against offered load'\n"
          "unset logscale\nset logscale y2\nset grid\nset key top left\nset xtics auto\nset ytics nomirror\nset y2tics\n"
-         "set xrange [0:*]\nset yrange [0:*]\n"
+         "set xrange [0:*]\nset yrange [0:*]\nset y2range [100:*]\n"
          "set xlabel 'offered frames per second'\nset ylabel 'delivered events per second'\nset y2label 'p99 microseconds'\n"
          "plot " + plots + "\nunset y2tics\nunset y2label\n";
 }
