@@ -125,6 +125,9 @@ std::string bridge_metrics::render_prometheus() const {
                      MetricType::Counter, {counter(as_double(conflated_))}));
   f.push_back(family("ringcast_gap_notices_total", "stream:gap notices queued for slow clients.", MetricType::Counter,
                      {counter(as_double(gap_notices_))}));
+  f.push_back(family("ringcast_socket_corks_total",
+                     "Runs of frames written with TCP_CORK: a session had frames waiting behind its write.",
+                     MetricType::Counter, {counter(as_double(corks_))}));
   f.push_back(family("ringcast_logs_suppressed_total", "system_log events over a client's rate limit, summarised.",
                      MetricType::Counter, {counter(as_double(logs_suppressed_))}));
   f.push_back(family("ringcast_resumes_total", "Resume requests, by answer.", MetricType::Counter,

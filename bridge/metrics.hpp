@@ -52,6 +52,7 @@ class bridge_metrics {
   void handshake_refused(int status) noexcept;
   void conflated() noexcept { conflated_.fetch_add(1, std::memory_order_relaxed); }
   void gap_notice() noexcept { gap_notices_.fetch_add(1, std::memory_order_relaxed); }
+  void corked() noexcept { corks_.fetch_add(1, std::memory_order_relaxed); }
   void log_suppressed() noexcept { logs_suppressed_.fetch_add(1, std::memory_order_relaxed); }
   void resumed(bool replayed) noexcept { resumes_[replayed ? 0 : 1].fetch_add(1, std::memory_order_relaxed); }
   // A frame fully written to a client's socket; latency_ns < 0 for control frames.
@@ -83,6 +84,7 @@ class bridge_metrics {
   std::array<std::atomic<std::uint64_t>, 4> refused_{};  // 401, 403, 429/503, 400
   std::atomic<std::uint64_t> conflated_{0};
   std::atomic<std::uint64_t> gap_notices_{0};
+  std::atomic<std::uint64_t> corks_{0};
   std::atomic<std::uint64_t> logs_suppressed_{0};
   std::array<std::atomic<std::uint64_t>, 2> resumes_{};  // replayed, gap
   latency_histogram latency_;  // producer timestamp -> socket write complete

@@ -331,6 +331,7 @@ void ws_session::cork(bool on) {
   if (on == corked_) return;
   corked_ = on;
   corked_bytes_ = 0;
+  if (on) ctx_.metrics.corked();
   const int v = on ? 1 : 0;
   // A failure leaves the socket as it was: frames then go one segment each.
   (void)::setsockopt(beast::get_lowest_layer(ws_).socket().native_handle(), IPPROTO_TCP, TCP_CORK, &v, sizeof v);

@@ -10,7 +10,8 @@
 //   reconnection is exactly its user's and the global events, in seq order.
 // - State events: a small replay (inside the 64-message window) is exact;
 //   a 3000-event replay loses no ORDER_UPDATE and ends on the last
-//   PNL_UPDATE (state events may be conflated, nothing is dropped).
+//   PNL_UPDATE (state events may be conflated, nothing is dropped), in
+//   full TCP segments (the session corks a backlog, decision 0009).
 // - resume:gap: another epoch, a seq ahead of the bridge, too old by count
 //   (--history-per-user) and by age (--history-age), and a restarted bridge.
 // - The op form, bad query values (HTTP 400 before the upgrade), and the
@@ -19,6 +20,12 @@
 // Every event carries a marker (orderId, tradeId, totalPnl) from which the
 // test knows which published event it is. The random run's seed is printed;
 // RINGCAST_RESUME_SEED=<n> replays one.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -281,6 +288,19 @@ void expect_gap_answer(const resumed_client& c, const std::string& reason, const
   EXPECT_EQ(num(c.answer, "seq"), static_cast<std::int64_t>(seq)) << brief(c.answer);
   EXPECT_EQ(str(c.answer, "snapshot"), "/api/snapshot") << brief(c.answer);
   EXPECT_NE(str(c.answer, "message").rfind("<missing", 0), 0u) << brief(c.answer);
+}
+
+// TCP segments the client's socket has received: Linux's tcp_info
+// tcpi_segs_in, a __u32 at byte 140 of the uapi struct (since 4.2; glibc's
+// struct tcp_info stops before it).
+std::uint64_t segments_received(ws_client& ws) {
+  unsigned char info[256] = {};
+  socklen_t len = sizeof info;
+  const int fd = beast::get_lowest_layer(ws.stream()).socket().native_handle();
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, &len) != 0 || len < 144) return 0;
+  std::uint32_t segs_in = 0;
+  std::memcpy(&segs_in, info + 140, sizeof segs_in);
+  return segs_in;
 }
 
 std::optional<json::value> health(unsigned short port) {
@@ -678,6 +698,19 @@ TEST_F(BridgeResume, ALargeReplayKeepsEveryStreamEventAndEndsOnTheLatestState) {
             << num(list[0], "conflated") << " conflated" << std::endl;
   EXPECT_EQ(scrape(port(), R"(ringcast_session_drops_total{reason="queue_bytes"})").value_or(0), 0.0);
   EXPECT_EQ(scrape(port(), R"(ringcast_session_drops_total{reason="queue_messages"})").value_or(0), 0.0);
+
+  // The replay is a backlog: the session corks its socket while frames wait
+  // (decision 0009), so they arrive in full segments, not one per frame.
+  const auto segments = segments_received(*c.ws);
+  const auto corks = scrape(port(), "ringcast_socket_corks_total").value_or(0);
+  std::cout << "[ info     ] " << got.size() << " frames of replay arrived in " << segments
+            << " TCP segments; the bridge corked " << corks << " runs" << std::endl;
+  EXPECT_GE(corks, 1.0) << "a backlog of 3000 frames was written uncorked";
+  EXPECT_GT(segments, 0u) << "no tcp_info from the kernel";
+  // Measured over 30 runs: 19-101 segments corked, 125-247 with the cork
+  // taken out (the kernel also coalesces once the client's window is
+  // full); one per frame, 3000, is what the bound below rules out.
+  EXPECT_LT(segments, got.size() / 10) << "the replay left in small segments";
 
   // And the live stream goes on after the replay.
   ASSERT_NO_FATAL_FAILURE(expect_next_live(*c.ws, src, 11u + k_missed));
