@@ -340,7 +340,8 @@ void ws_session::cork(bool on) {
 void ws_session::write_batch() {
   if (corked_ && corked_bytes_ >= k_max_corked_bytes) cork(false);  // push out what the run has written
   if (!corked_ && events_.peek() != nullptr) cork(true);
-  for (const auto& f : writing_) corked_bytes_ += f->text.size();
+  if (corked_)
+    for (const auto& f : writing_) corked_bytes_ += f->text.size();
   ws_.text(true);
   if (writing_.size() == 1) {
     ws_.async_write(net::buffer(writing_.front()->text),
