@@ -95,7 +95,8 @@ struct closing_reader {
 
 TEST(BridgeLifecycle, SigtermSendsEachClientWhatWasQueuedThen1001AndExitsZeroWithin2s) {
   scoped_segment_name name("life");
-  auto seg = shm::segment::open_or_create(small_options(name.name, 4, 1u << 22));
+  // One lane that holds every event at once (the publisher never waits).
+  auto seg = shm::segment::open_or_create(small_options(name.name, 1, 1u << 25));
 #if defined(RINGCAST_TSAN)
   // The 2 s exit is a promise of the real build. Instrumented, both the
   // bridge and these clients run several times slower, and 1.5 s of grace
@@ -108,19 +109,24 @@ TEST(BridgeLifecycle, SigtermSendsEachClientWhatWasQueuedThen1001AndExitsZeroWit
   constexpr long k_exit_within_ms = 2000;
 #endif
   // Queues large enough that nothing is dropped while the clients do not read.
-  auto bridge = running_bridge::start(
-      name.name, {"--queue-messages", "100000", "--queue-bytes", "67108864", "--shutdown-grace", grace});
+  auto bridge = running_bridge::start(name.name, {"--queue-messages", "100000", "--queue-bytes", "67108864",
+                                                 "--log-rate", "1000000", "--shutdown-grace", grace});
   auto alice = connect_user(bridge.port(), "alice");
   auto root = connect_user(bridge.port(), "root", true);
   ASSERT_TRUE(alice.ws->open() && root.ws->open());
 
-  // Far more than the socket buffers hold: most of it waits in the
-  // sessions' queues when SIGTERM comes.
+  // Far more than the socket buffers hold (22 MB for each client, where
+  // the kernel takes up to ~10 MB per connection once a backlog leaves in
+  // full segments): most of it waits in the sessions' queues when SIGTERM
+  // comes. Log events (never conflated) carry the size.
   constexpr int k_events = 20000;
   {
     shm::publisher pub(seg);
+    const std::string message(1000, 'x');
     for (int i = 0; i < k_events; ++i)
-      ASSERT_EQ(pub.publish("alice", shm::pnl_update{.total_pnl = static_cast<double>(i)}), shm::publish_status::published) << i;
+      ASSERT_EQ(pub.publish("alice", shm::system_log{.level = shm::log_level::info, .source = "life"}, message, "{}"),
+                shm::publish_status::published)
+          << i;
   }
   ASSERT_TRUE(wait_metric(bridge.port(), "ringcast_events_drained_total", k_events, 10s));
   // Thousands are still in the sessions' queues, not in socket buffers

@@ -294,20 +294,26 @@ TEST_F(BridgeSlowClient, AStuckClientDoesNotSlowTheOthersAndIsClosedWith1013) {
   EXPECT_EQ(stuck.close_code(), 1013);
   EXPECT_EQ(stuck.close_reason(), "slow consumer");
   std::int64_t last = -1;
-  std::size_t got = 0;
+  std::size_t got = 0, gap_notices = 0;
   while (auto msg = stuck.read(0ms)) {
+    // The kernel may hold the stream:gap that followed the first drops too
+    // (a corked backlog packs more frames into the socket buffers).
+    if (msg->find(R"("type":"stream:gap")") != std::string::npos) {
+      ++gap_notices;
+      continue;
+    }
     const auto marker = marker_of(*msg);
     // Nothing is dropped before its queue is full: it starts with the
     // first event published after it connected.
     if (got == 0) {
       EXPECT_EQ(marker, stuck_first);
     }
-    EXPECT_GT(marker, last) << "stuck client's events out of order";
+    EXPECT_GT(marker, last) << "stuck client's events out of order: " << msg->substr(0, 120);
     last = marker;
     ++got;
   }
-  std::printf("[ stuck    ] read %zu buffered events after resuming, then close %d \"%s\"\n", got, stuck.close_code(),
-              stuck.close_reason().c_str());
+  std::printf("[ stuck    ] read %zu buffered events and %zu stream:gap notices after resuming, then close %d \"%s\"\n",
+              got, gap_notices, stuck.close_code(), stuck.close_reason().c_str());
   EXPECT_GT(got, 0u);
   EXPECT_LT(got, static_cast<std::size_t>(stuck_events)) << "nothing was dropped for the stuck client?";
 
