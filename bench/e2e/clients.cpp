@@ -8,16 +8,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parser.hpp>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
-#include <optional>
 #include <sstream>
 #include <thread>
 
+#include "frames.hpp"
 #include "ringcast/shm/realtime_clock.hpp"
 
 namespace ringcast::bench {
@@ -28,7 +24,6 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
-namespace json = boost::json;
 using namespace std::chrono_literals;
 using ws_stream = websocket::stream<beast::tcp_stream>;
 
@@ -55,75 +50,6 @@ void connect(ws_stream& ws, const server& srv, const std::string& user, link_opt
     beast::flat_buffer b;
     ws.read(b);
   }
-}
-
-// The envelope's timestamp, "2026-11-22T02:55:02.616830Z", back to Unix ns.
-std::int64_t parse_iso8601(std::string_view t) {
-  // 2026-12-03T11:32:07.123456Z: fixed fields, read with from_chars (sscanf
-  // was a tenth of a client thread's time at 250 k frames/s).
-  if (t.size() != 27 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[19] != '.' ||
-      t[26] != 'Z')
-    return 0;
-  auto field = [&](std::size_t at, std::size_t len) {
-    int v = -1;
-    const auto [end, ec] = std::from_chars(t.data() + at, t.data() + at + len, v);
-    return ec == std::errc{} && end == t.data() + at + len ? v : -1;
-  };
-  const int y = field(0, 4), mo = field(5, 2), d = field(8, 2), h = field(11, 2), mi = field(14, 2), s = field(17, 2),
-            us = field(20, 6);
-  if (y < 0 || mo < 1 || d < 1 || h < 0 || mi < 0 || s < 0 || us < 0) return 0;
-  const auto days = std::chrono::sys_days{std::chrono::year{y} / mo / d}.time_since_epoch().count();
-  return ((static_cast<std::int64_t>(days) * 24 + h) * 60 + mi) * 60'000'000'000LL + std::int64_t{s} * 1'000'000'000 +
-         std::int64_t{us} * 1000;
-}
-
-// A client's JSON parser, over a buffer of its own: parsing a frame
-// allocates nothing unless it is larger than the buffer (a long batch). The
-// resource is made anew for each frame: release() keeps the doubled size of
-// the last block it took (Boost 1.81), which grows without bound over a run
-// of large frames. The value parse() returns must be gone by the next call.
-class frame_parser {
- public:
-  // Null when the text is not JSON.
-  json::value parse(std::string_view text) {
-    resource_.emplace(buffer_, sizeof buffer_);
-    parser_.reset(json::storage_ptr(&*resource_));
-    boost::system::error_code ec;
-    parser_.write(text.data(), text.size(), ec);
-    if (ec) return {};
-    return parser_.release();
-  }
-
- private:
-  unsigned char buffer_[16384];
-  std::optional<json::monotonic_resource> resource_;
-  json::parser parser_;
-};
-
-// Calls on_event(marker, publish_ns) for each event of a message: an object
-// with a numeric "seq" and a "payload", or each such element of a batch.
-// Returns the stream:gap notices it held; other control messages are skipped.
-template <class OnEvent>
-std::uint64_t visit_message(const json::value& v, OnEvent&& on_event) {
-  if (const auto* batch = v.if_array()) {
-    std::uint64_t gaps = 0;
-    for (const auto& m : *batch) gaps += visit_message(m, on_event);
-    return gaps;
-  }
-  const auto* o = v.if_object();
-  if (o == nullptr) return 0;
-  const auto* payload = o->if_contains("payload");
-  const auto* type = o->if_contains("type");
-  if (payload != nullptr && payload->is_object() && type != nullptr && type->is_string()) {
-    // The marker: ORDER_UPDATE's orderId, PNL_UPDATE's dailyPnl.
-    const char* field = *type == "ORDER_UPDATE" ? "orderId" : *type == "PNL_UPDATE" ? "dailyPnl" : nullptr;
-    const auto* m = field != nullptr ? payload->get_object().if_contains(field) : nullptr;
-    const auto* ts = o->if_contains("timestamp");
-    if (m != nullptr && m->is_number() && ts != nullptr && ts->is_string())
-      on_event(static_cast<std::uint64_t>(m->to_number<double>()), parse_iso8601(ts->get_string()));
-    return 0;
-  }
-  return type != nullptr && *type == "stream:gap" ? 1 : 0;
 }
 
 std::string_view text_of(const beast::flat_buffer& b) {
