@@ -153,12 +153,15 @@ void measured_clients::track(std::size_t events, bool reconnect) {
   for (auto& c : impl_->clients) c->seen.assign(events, 0);
 }
 
-measured_clients::fault_view measured_clients::faults(unsigned users) const {
+measured_clients::fault_view measured_clients::faults(unsigned users, std::size_t in_lo, std::size_t in_hi) const {
   fault_view v;
   for (std::size_t i = 0; i < impl_->clients.size(); ++i) {
     const auto& c = *impl_->clients[i];
     for (std::size_t m = 0; m < c.seen.size(); ++m) {
-      if (m % users == i % users && c.seen[m] == 0) ++v.missing;
+      if (m % users == i % users && c.seen[m] == 0) {
+        ++v.missing;
+        if (m >= in_lo && m < in_hi) ++v.missing_in;
+      }
       if (c.seen[m] > 1) v.duplicates += c.seen[m] - 1u;
     }
     v.reconnects += c.reconnects;

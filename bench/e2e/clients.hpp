@@ -35,12 +35,13 @@ class measured_clients {
   void track(std::size_t events, bool reconnect);
   struct fault_view {
     std::uint64_t missing = 0;     // markers i with i % users == client % users the client never got
+    std::uint64_t missing_in = 0;  // ...of them, those in [in_lo, in_hi)
     std::uint64_t duplicates = 0;  // markers got more than once
     std::uint64_t reconnects = 0;
     std::int64_t last_back_ns = 0; // the latest first event after a reconnect (CLOCK_REALTIME)
   };
   // After stop().
-  [[nodiscard]] fault_view faults(unsigned users) const;
+  [[nodiscard]] fault_view faults(unsigned users, std::size_t in_lo = 0, std::size_t in_hi = 0) const;
 
  private:
   struct impl;

@@ -103,7 +103,11 @@ struct slow_tally {
 struct fault_tally {
   unsigned kills = 0;               // producer processes, or the bridge, SIGKILLed
   std::uint64_t committed = 0;      // events the producers committed to the ring
-  std::uint64_t lost = 0;           // committed events some client of their user never got
+  std::uint64_t lost = 0;           // committed events some client of their user never got...
+  // ...and, apart from them, those due within k_in_flight of the bridge's
+  // SIGKILL: drained by the dead bridge and not yet written to a socket,
+  // which no bridge sends again (OPERATIONS.md, "Stopping").
+  std::uint64_t lost_in_flight = 0;
   std::uint64_t duplicates = 0;     // events a client got twice (a producer re-publishing after its kill)
   std::uint64_t reconnects = 0;
   double recovery_ms = 0;           // bridge killed: until every client had an event from the new bridge

@@ -117,10 +117,11 @@ void print_scenario(const options& o, const std::vector<run_result>& runs) {
                   static_cast<unsigned long long>(r.gaps));
     if (r.fault) {
       const auto& f = *r.fault;
-      std::printf("  %s: %u SIGKILL(s); %llu events committed, lost %llu, duplicates %llu, reconnects %llu",
+      std::printf("  %s: %u SIGKILL(s); %llu events committed, lost %llu (+%llu in the killed bridge's hands: due "
+                  "within 10 ms of its SIGKILL), duplicates %llu, reconnects %llu",
                   label(r).c_str(), f.kills, static_cast<unsigned long long>(f.committed),
-                  static_cast<unsigned long long>(f.lost), static_cast<unsigned long long>(f.duplicates),
-                  static_cast<unsigned long long>(f.reconnects));
+                  static_cast<unsigned long long>(f.lost), static_cast<unsigned long long>(f.lost_in_flight),
+                  static_cast<unsigned long long>(f.duplicates), static_cast<unsigned long long>(f.reconnects));
       if (f.recovery_ms > 0) std::printf(", every client back with events %.0f ms after the kill", f.recovery_ms);
       std::printf("\n");
     }
@@ -221,7 +222,8 @@ void write_json(const std::string& path, const std::vector<run_result>& all) {
                           {"events", r.slow->events},     {"gapNotices", r.slow->gaps}};
     if (r.fault)
       o["faults"] = {{"kills", r.fault->kills},           {"committed", r.fault->committed},
-                     {"lost", r.fault->lost},             {"duplicates", r.fault->duplicates},
+                     {"lost", r.fault->lost},             {"lostInFlight", r.fault->lost_in_flight},
+                     {"duplicates", r.fault->duplicates},
                      {"reconnects", r.fault->reconnects}, {"recoveryMs", r.fault->recovery_ms}};
     if (r.scenario == "capacity") o["keptUp"] = r.kept_up();
     if (r.scenario == "connections") {

@@ -101,12 +101,17 @@ def test_plots_are_written(run):
 def test_faults_lose_no_committed_event(run):
     by_phase = {r["phase"]: r for r in runs_of(run, "faults")}
     for r in by_phase.values():  # distinct events: the totals agree with the per-event check
-        assert r["lost"] == r["faults"]["lost"] and r["received"] + r["lost"] == r["expected"] > 0, r["phase"]
+        f = r["faults"]
+        assert r["lost"] == f["lost"] + f["lostInFlight"] and r["received"] + r["lost"] == r["expected"] > 0, r["phase"]
     killed = by_phase["producers killed"]["faults"]
     assert killed["kills"] >= 1 and killed["committed"] > 0 and killed["lost"] == 0, killed
+    assert killed["lostInFlight"] == 0, killed  # no bridge was killed
     bridge = by_phase["bridge killed"]
     f = bridge["faults"]
+    # Nothing lost but what the dead bridge held: events due within 10 ms of
+    # its SIGKILL, drained and not yet written (a known window, BENCHMARKS).
     assert f["kills"] == 1 and f["lost"] == 0, f
+    assert f["lostInFlight"] <= bridge["clients"] * 10, f
     assert f["reconnects"] >= bridge["clients"], f  # every client came back
     assert 0 < f["recoveryMs"] < 10_000, f
 
